@@ -1,0 +1,323 @@
+/*
+ * la_auth.c - signing in (Lucia useKey + lockout), account state, sign-up.
+ *
+ * MUST:
+ *  1. While a user is locked out the password is not even checked.
+ *  2. Failures and successes are counted inside one write transaction that
+ *     re-reads the counters, so concurrent sign-ins lose no update; a
+ *     success that finds the user locked meanwhile still fails.
+ *  3. An unknown user or key costs one hash verification like a known one.
+ *  4. The slow hash runs outside any transaction, so sign-ins of different
+ *     users run in parallel.
+ *  5. A key without a hash is accepted only with no password, and never
+ *     for the provider "password".
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "la_int.h"
+
+static const char SQL_KEY_HASH[] =
+	"SELECT user_id, hashed_password FROM auth_keys WHERE id = ?1";
+static const char SQL_LOCKOUT_GET[] =
+	"SELECT failures, first_failure, locked_until FROM lockout WHERE user_id = ?1";
+static const char SQL_LOCKOUT_PUT[] =
+	"INSERT INTO lockout (user_id, failures, first_failure, locked_until)"
+	" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_id) DO UPDATE SET failures = ?2,"
+	" first_failure = ?3, locked_until = ?4";
+static const char SQL_LOCKOUT_CLEAR[] = "DELETE FROM lockout WHERE user_id = ?1";
+static const char SQL_REHASH[] =
+	"UPDATE auth_keys SET hashed_password = ?2 WHERE id = ?1 AND hashed_password = ?3";
+
+struct attempt {
+	char key_id[LA_KEY_ID_MAX + 1];
+	char hash[LA_HASH_MAX];
+	bool has_hash;
+	bool ok;
+	char new_hash[LA_HASH_MAX]; /* "" unless a rehash is due */
+};
+
+/* Resolve ident to a user and a key id.  NOUSER/NOKEY when unknown. */
+static la_rc resolve(struct la_store *st, enum la_ident how, const char *ident,
+		     struct la_user *u, struct attempt *a)
+{
+	la_rc rc;
+
+	if (!ident)
+		return LA_E_NOUSER;
+	switch (how) {
+	case LA_IDENT_USERNAME:
+		rc = la_user_by_name(st, ident, u);
+		break;
+	case LA_IDENT_EMAIL:
+		rc = la_user_by_email(st, ident, u);
+		break;
+	case LA_IDENT_KEY:
+		if (strlen(ident) > LA_KEY_ID_MAX || !strchr(ident, ':'))
+			return LA_E_NOKEY;
+		snprintf(a->key_id, sizeof(a->key_id), "%s", ident);
+		return LA_OK;
+	default:
+		return LA_E_INVAL;
+	}
+	if (rc == LA_OK)
+		snprintf(a->key_id, sizeof(a->key_id), "password:%s", u->username);
+	return rc;
+}
+
+/* Read the key's hash and, for a key id, its user. */
+static la_rc load_key(struct la_store *st, enum la_ident how, struct la_user *u,
+		      struct attempt *a)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_KEY_HASH);
+	char user_id[LA_USER_ID_LEN + 1] = "";
+	la_rc rc = LA_OK;
+	int r;
+
+	if (!s)
+		return LA_E_DB;
+	store_bind_text(s, 1, a->key_id, false);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		store_col_text(s, 0, user_id, sizeof(user_id));
+		a->has_hash = sqlite3_column_type(s, 1) != SQLITE_NULL;
+		store_col_text(s, 1, a->hash, sizeof(a->hash));
+	} else if (r == SQLITE_DONE) {
+		rc = LA_E_NOKEY;
+	} else {
+		rc = store_db_fail(st, r, "key lookup");
+	}
+	store_stmt_done(s);
+	if (rc == LA_OK && how == LA_IDENT_KEY)
+		rc = la_user_by_id(st, user_id, u);
+	return rc;
+}
+
+static la_rc verify(struct la_store *st, const char *password, struct attempt *a)
+{
+	bool rehash = false;
+	la_rc rc;
+
+	if (!a->has_hash) {
+		a->ok = password == NULL && strncmp(a->key_id, "password:", 9) != 0;
+		return LA_OK;
+	}
+	if (!password || !*password)
+		return LA_OK; /* Lucia: a password key needs a password */
+	rc = store_verify(st, password, a->hash, &rehash);
+	if (rc == LA_E_AUTH)
+		return LA_OK;
+	if (rc != LA_OK)
+		return rc;
+	a->ok = true;
+	if (rehash && store_hash(st, password, a->new_hash) != LA_OK)
+		a->new_hash[0] = '\0'; /* keep the old hash; sign-in still succeeds */
+	return LA_OK;
+}
+
+struct lockout {
+	int64_t failures, first, until;
+};
+
+static la_rc lockout_get(struct la_store *st, const char *user_id, struct lockout *l)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_LOCKOUT_GET);
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	if (!s)
+		return LA_E_DB;
+	store_bind_text(s, 1, user_id, false);
+	r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		l->failures = sqlite3_column_int64(s, 0);
+		l->first = sqlite3_column_int64(s, 1);
+		l->until = sqlite3_column_int64(s, 2);
+	}
+	store_stmt_done(s);
+	return r == SQLITE_ROW || r == SQLITE_DONE ? LA_OK : store_db_fail(st, r, "lockout");
+}
+
+static la_rc count_failure(struct la_store *st, const char *user_id, struct lockout *l,
+			   int64_t now)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_LOCKOUT_PUT);
+
+	if (!s)
+		return LA_E_DB;
+	/* An expired lock or an old first failure starts a new count. */
+	if ((l->until && l->until <= now) || now - l->first > st->cfg.fail_interval_ms) {
+		l->failures = 0;
+		l->until = 0;
+	}
+	if (l->failures == 0)
+		l->first = now;
+	l->failures++;
+	if (st->cfg.deny && l->failures >= st->cfg.deny && !l->until)
+		l->until = now + st->cfg.unlock_time_ms;
+	store_bind_text(s, 1, user_id, false);
+	sqlite3_bind_int64(s, 2, l->failures);
+	sqlite3_bind_int64(s, 3, l->first);
+	sqlite3_bind_int64(s, 4, l->until);
+	return store_step_done(st, s, "lockout");
+}
+
+static la_rc record_success(struct la_store *st, const char *user_id, const struct attempt *a)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_LOCKOUT_CLEAR);
+	la_rc rc;
+
+	if (!s)
+		return LA_E_DB;
+	store_bind_text(s, 1, user_id, false);
+	rc = store_step_done(st, s, "lockout");
+	if (rc != LA_OK || !a->new_hash[0])
+		return rc;
+	s = store_stmt(st, SQL_REHASH);
+	if (!s)
+		return LA_E_DB;
+	store_bind_text(s, 1, a->key_id, false);
+	store_bind_text(s, 2, a->new_hash, false);
+	/* Unless the password was changed while we were hashing. */
+	store_bind_text(s, 3, a->hash, false);
+	return store_step_done(st, s, "rehash");
+}
+
+/* MUST 2: one transaction re-reads the counters and records the result. */
+static la_rc record(struct la_store *st, const struct la_user *u, const struct attempt *a)
+{
+	int64_t now = la_store_now(st);
+	struct lockout l;
+	la_rc rc, result = a->ok ? LA_OK : LA_E_AUTH;
+
+	rc = store_begin(st);
+	if (rc != LA_OK)
+		return rc;
+	rc = lockout_get(st, u->id, &l);
+	if (rc == LA_OK && st->cfg.deny && l.until > now)
+		result = LA_E_LOCKED;
+	else if (rc == LA_OK && a->ok)
+		rc = record_success(st, u->id, a);
+	else if (rc == LA_OK)
+		rc = count_failure(st, u->id, &l, now);
+	if (rc == LA_OK)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	return rc != LA_OK ? rc : result;
+}
+
+static void wipe_attempt(struct attempt *a)
+{
+	sodium_memzero(a, sizeof(*a));
+}
+
+la_rc la_authenticate(struct la_store *st, enum la_ident how, const char *ident,
+		      const char *password, struct la_user *out)
+{
+	struct attempt a;
+	la_rc rc;
+
+	store_clear_error(st);
+	memset(&a, 0, sizeof(a));
+	rc = resolve(st, how, ident, out, &a);
+	if (rc == LA_OK)
+		rc = load_key(st, how, out, &a);
+	if (rc == LA_E_NOUSER || rc == LA_E_NOKEY) {
+		if (password)
+			store_verify_dummy(st, password); /* MUST 3 */
+		rc = store_fail(st, rc, "unknown user or key");
+		goto out;
+	}
+	if (rc != LA_OK)
+		goto out;
+	if (a.has_hash && st->cfg.deny && out->locked_until_ms > la_store_now(st)) {
+		rc = store_fail(st, LA_E_LOCKED, "too many failed sign-ins"); /* MUST 1 */
+		goto out;
+	}
+	rc = verify(st, password, &a);
+	if (rc != LA_OK)
+		goto out;
+	rc = a.has_hash ? record(st, out, &a) : (a.ok ? LA_OK : LA_E_AUTH);
+	if (rc == LA_OK && a.has_hash)
+		rc = la_user_by_id(st, out->id, out); /* counters were just cleared */
+	if (rc == LA_E_AUTH)
+		store_fail(st, rc, "wrong password");
+	else if (rc == LA_E_LOCKED)
+		store_fail(st, rc, "too many failed sign-ins");
+out:
+	wipe_attempt(&a);
+	return rc;
+}
+
+la_rc la_account_check(struct la_store *st, const struct la_user *u)
+{
+	if (u->locked)
+		return store_fail(st, LA_E_DISABLED, "account '%s' is locked", u->username);
+	if (u->expires_ms && la_store_now(st) > u->expires_ms)
+		return store_fail(st, LA_E_EXPIRED, "account '%s' has expired", u->username);
+	if (u->must_change)
+		return store_fail(st, LA_E_MUST_CHANGE, "password of '%s' must be changed",
+				  u->username);
+	return LA_OK;
+}
+
+la_rc la_login(struct la_store *st, enum la_ident how, const char *ident, const char *password,
+	       const struct la_origin *origin, char token[LA_TOKEN_BUF],
+	       struct la_session *session, struct la_user *user)
+{
+	la_rc rc = la_authenticate(st, how, ident, password, user);
+
+	if (rc == LA_OK) {
+		rc = la_account_check(st, user);
+		if (rc == LA_E_MUST_CHANGE) /* shown to the caller via user->must_change */
+			rc = LA_OK;
+	}
+	if (rc == LA_OK)
+		rc = la_session_create(st, user->id, origin, token, session);
+	return rc;
+}
+
+la_rc la_signup(struct la_store *st, const char *username, const char *email,
+		const char *password, const struct la_origin *origin, char token[LA_TOKEN_BUF],
+		struct la_session *session, struct la_user *user)
+{
+	struct la_user_spec spec = {
+		.username = username,
+		.email = email,
+		.shell = st->cfg.signup_shell,
+	};
+	char hash[LA_HASH_MAX] = "";
+	la_rc rc;
+
+	store_clear_error(st);
+	if (!st->cfg.signup_open)
+		return store_fail(st, LA_E_SIGNUP_CLOSED, "sign-up is closed (signup = closed)");
+	if (!la_valid_username(username))
+		return store_fail(st, LA_E_INVAL,
+				  "invalid user name (^[a-z_][a-z0-9_-]*$, at most %d characters)",
+				  LA_NAME_MAX);
+	rc = la_password_policy(st, username, password, NULL);
+	if (rc == LA_OK)
+		rc = store_hash(st, password, hash);
+	if (rc == LA_OK)
+		rc = store_begin(st);
+	if (rc != LA_OK)
+		goto out;
+	rc = store_user_insert(st, &spec, hash, user);
+	if (rc == LA_OK)
+		rc = la_session_create(st, user->id, origin, token, session);
+	if (rc == LA_OK)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	if (rc != LA_OK)
+		sodium_memzero(token, LA_TOKEN_BUF);
+out:
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
