@@ -79,6 +79,14 @@ static enum hash_kind hash_parse(const char *hash, struct lucia_hash *lh)
 	return HASH_SCRYPT;
 }
 
+/* The public hash functions need no store handle, so they cannot rely on
+ * la_store_open() having initialised libsodium; sodium_init() is cheap and
+ * thread-safe once done. */
+static bool sodium_ready(void)
+{
+	return sodium_init() >= 0;
+}
+
 /* Move a result that libunistring had to malloc() into guarded memory,
  * wiping the original. */
 static char *secure_copy(uint8_t *res, size_t len)
@@ -104,6 +112,8 @@ la_rc store_nfkc(const char *in, char **out, size_t *out_len)
 	*out_len = 0;
 	if (!in)
 		return LA_E_INVAL;
+	if (!sodium_ready())
+		return LA_E_CRYPTO;
 	in_len = strlen(in);
 	if (u8_check((const uint8_t *)in, in_len) != NULL)
 		return LA_E_POLICY;
@@ -254,6 +264,8 @@ la_rc la_verify_password(const char *password, const char *hash, unsigned long m
 		*needs_rehash = false;
 	if (!password)
 		return LA_E_AUTH;
+	if (!sodium_ready())
+		return LA_E_CRYPTO;
 	switch (kind) {
 	case HASH_ARGON2ID:
 		rc = verify_argon2id(password, hash);
