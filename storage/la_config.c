@@ -207,8 +207,6 @@ la_rc la_config_set(struct la_config *c, const char *key, const char *value, cha
 			snprintf(err, errlen, "unknown key '%s'", key);
 		return LA_E_INVAL;
 	}
-	if (rc == LA_OK && c->uid_min > c->uid_max)
-		rc = LA_E_INVAL;
 	if (rc != LA_OK && err)
 		snprintf(err, errlen, "invalid value '%s' for '%s'", value, key);
 	return rc;
@@ -283,5 +281,11 @@ la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, cha
 		}
 	}
 	fclose(f);
+	/* Checked once the whole file is read: the keys may come in any order. */
+	if (rc == LA_OK && c->uid_min > c->uid_max) {
+		if (err)
+			snprintf(err, errlen, "%s: uid_min is greater than uid_max", path);
+		rc = LA_E_INVAL;
+	}
 	return rc;
 }

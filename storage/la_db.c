@@ -134,6 +134,8 @@ la_rc la_store_open(const struct la_config *cfg, unsigned flags, struct la_store
 	st->cfg = *cfg;
 	if (st->cfg.dir[0] != '/')
 		return store_fail(st, LA_E_INVAL, "state directory must be an absolute path");
+	if (st->cfg.uid_min > st->cfg.uid_max)
+		return store_fail(st, LA_E_INVAL, "uid_min is greater than uid_max");
 	snprintf(path, sizeof(path), "%s/%s", st->cfg.dir, LA_DB_NAME);
 	rc = open_dir(st, create);
 	if (rc == LA_OK)
@@ -221,6 +223,26 @@ la_rc store_step_done(struct la_store *st, sqlite3_stmt *stmt, const char *what)
 		rc = store_db_fail(st, r, what);
 	store_stmt_done(stmt);
 	return rc;
+}
+
+la_rc store_exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,
+		   bool *found)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
+	int r;
+
+	if (!s)
+		return LA_E_DB;
+	if (arg)
+		store_bind_text(s, 1, arg, false);
+	else
+		sqlite3_bind_int64(s, 1, iarg);
+	r = sqlite3_step(s);
+	store_stmt_done(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return store_db_fail(st, r, "lookup");
+	*found = r == SQLITE_ROW;
+	return LA_OK;
 }
 
 static const char SQL_BEGIN[] = "BEGIN IMMEDIATE";

@@ -34,26 +34,6 @@ static const char SQL_MEMBER_DEL[] =
 static const char SQL_MEMBERS_CLEAR[] = "DELETE FROM group_members WHERE user_id = ?1";
 static const char SQL_USER_ID[] = "SELECT id FROM users WHERE username = ?1";
 
-static la_rc row_exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,
-			bool *found)
-{
-	sqlite3_stmt *s = store_stmt(st, sql);
-	int r;
-
-	if (!s)
-		return LA_E_DB;
-	if (arg)
-		store_bind_text(s, 1, arg, false);
-	else
-		sqlite3_bind_int64(s, 1, iarg);
-	r = sqlite3_step(s);
-	store_stmt_done(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return store_db_fail(st, r, "lookup");
-	*found = r == SQLITE_ROW;
-	return LA_OK;
-}
-
 la_rc la_group_get(struct la_store *st, const char *name, struct la_group *out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_GET);
@@ -134,7 +114,7 @@ la_rc la_group_add(struct la_store *st, const char *name, uint32_t gid, struct l
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
-	rc = row_exists(st, SQL_GET, name, 0, &used);
+	rc = store_exists(st, SQL_GET, name, 0, &used);
 	if (rc == LA_OK && used)
 		rc = store_fail(st, LA_E_GROUP_EXISTS, "group '%s' already exists", name);
 	if (rc == LA_OK)
@@ -162,7 +142,7 @@ la_rc la_group_del(struct la_store *st, const char *name)
 		return rc;
 	rc = la_group_get(st, name, &g);
 	if (rc == LA_OK)
-		rc = row_exists(st, SQL_IN_USE, name, 0, &in_use);
+		rc = store_exists(st, SQL_IN_USE, name, 0, &in_use);
 	if (rc == LA_OK && in_use)
 		rc = store_fail(st, LA_E_INVAL, "group '%s' is the primary group of a user", name);
 	for (int i = 0; rc == LA_OK && i < 2; i++) {
@@ -242,7 +222,7 @@ la_rc la_user_groups(struct la_store *st, const char *name, la_name_cb cb, void 
 	la_rc rc;
 
 	store_clear_error(st);
-	rc = row_exists(st, SQL_USER_ID, name, 0, &found);
+	rc = store_exists(st, SQL_USER_ID, name, 0, &found);
 	if (rc == LA_OK && !found)
 		rc = store_fail(st, LA_E_NOUSER, "no such user '%s'", name);
 	return rc == LA_OK ? list_names(st, SQL_USER_GROUPS, name, cb, ctx) : rc;

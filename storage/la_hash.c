@@ -32,10 +32,10 @@
 _Static_assert(LA_HASH_MAX >= crypto_pwhash_STRBYTES, "LA_HASH_MAX too small for Argon2id");
 
 /* Lucia v2 scrypt parameters (lucia-semantics.md 2.3). */
-#define LUCIA_SCRYPT_N 16384u
-#define LUCIA_SCRYPT_P 1u
+#define LUCIA_SCRYPT_N	   16384u
+#define LUCIA_SCRYPT_P	   1u
 #define LUCIA_SCRYPT_DKLEN 64u
-#define ARGON2ID_PREFIX "$argon2id$"
+#define ARGON2ID_PREFIX	   "$argon2id$"
 
 /* A policy-sized password is at most LA_PASSWORD_MAX code points of at most
  * 4 bytes; anything longer is refused before any per-character work. */
@@ -46,8 +46,8 @@ enum hash_kind { HASH_BAD, HASH_ARGON2ID, HASH_SCRYPT, HASH_CRYPT };
 struct lucia_hash {
 	const char *salt; /* used as its ASCII bytes, as Lucia did */
 	size_t salt_len;
-	const char *hex;  /* hex(scrypt key), NUL-terminated */
-	uint32_t r;       /* 16 for "s2:", 8 for the legacy v1 form */
+	const char *hex; /* hex(scrypt key), NUL-terminated */
+	uint32_t r;	 /* 16 for "s2:", 8 for the legacy v1 form */
 };
 
 /* Classify a stored hash.  The stored hash is not secret towards the
@@ -70,12 +70,12 @@ static enum hash_kind hash_parse(const char *hash, struct lucia_hash *lh)
 		return HASH_BAD;
 	c2 = strchr(c1 + 1, ':');
 	if (!c2) {
-		*lh = (struct lucia_hash){ hash, (size_t)(c1 - hash), c1 + 1, 8 };
+		*lh = (struct lucia_hash){hash, (size_t)(c1 - hash), c1 + 1, 8};
 		return HASH_SCRYPT;
 	}
 	if (strchr(c2 + 1, ':') || c1 - hash != 2 || strncmp(hash, "s2", 2) != 0)
 		return HASH_BAD;
-	*lh = (struct lucia_hash){ c1 + 1, (size_t)(c2 - c1 - 1), c2 + 1, 16 };
+	*lh = (struct lucia_hash){c1 + 1, (size_t)(c2 - c1 - 1), c2 + 1, 16};
 	return HASH_SCRYPT;
 }
 
@@ -197,7 +197,7 @@ static la_rc verify_argon2id(const char *password, const char *hash)
 
 static la_rc verify_scrypt(const char *password, const struct lucia_hash *lh)
 {
-	uint8_t expected[LUCIA_SCRYPT_DKLEN] = { 0 }, derived[LUCIA_SCRYPT_DKLEN] = { 0 };
+	uint8_t expected[LUCIA_SCRYPT_DKLEN] = {0}, derived[LUCIA_SCRYPT_DKLEN] = {0};
 	char *pw = NULL;
 	size_t pw_len = 0, bin_len = 0;
 	la_rc rc = LA_E_AUTH;
@@ -214,10 +214,9 @@ static la_rc verify_scrypt(const char *password, const struct lucia_hash *lh)
 		goto out;
 	}
 	errno = 0;
-	if (crypto_pwhash_scryptsalsa208sha256_ll((const uint8_t *)pw, pw_len,
-						  (const uint8_t *)lh->salt, lh->salt_len,
-						  LUCIA_SCRYPT_N, lh->r, LUCIA_SCRYPT_P, derived,
-						  sizeof(derived)) != 0) {
+	if (crypto_pwhash_scryptsalsa208sha256_ll(
+		(const uint8_t *)pw, pw_len, (const uint8_t *)lh->salt, lh->salt_len,
+		LUCIA_SCRYPT_N, lh->r, LUCIA_SCRYPT_P, derived, sizeof(derived)) != 0) {
 		rc = errno == ENOMEM ? LA_E_NOMEM : LA_E_CRYPTO;
 		goto out;
 	}
@@ -255,7 +254,7 @@ static la_rc verify_crypt(const char *password, const char *hash)
 la_rc la_verify_password(const char *password, const char *hash, unsigned long mem_kib,
 			 unsigned long ops, bool *needs_rehash)
 {
-	struct lucia_hash lh = { NULL, 0, NULL, 0 };
+	struct lucia_hash lh = {NULL, 0, NULL, 0};
 	enum hash_kind kind = hash_parse(hash, &lh);
 	size_t memlimit = mem_kib > SIZE_MAX / 1024u ? SIZE_MAX : (size_t)mem_kib * 1024u;
 	la_rc rc = LA_E_AUTH;
@@ -298,20 +297,22 @@ la_rc store_hash(struct la_store *st, const char *password, char out[LA_HASH_MAX
 		return store_fail(st, rc, "password is not valid UTF-8");
 	case LA_E_INVAL:
 		return store_fail(st, rc,
-				  password ? "hash_mem_kib = %lu / hash_ops = %lu outside the range "
-					     "libsodium accepts"
-					   : "no password given (hash_mem_kib = %lu, hash_ops = %lu)",
+				  password
+				      ? "hash_mem_kib = %lu / hash_ops = %lu outside the range "
+					"libsodium accepts"
+				      : "no password given (hash_mem_kib = %lu, hash_ops = %lu)",
 				  st->cfg.hash_mem_kib, st->cfg.hash_ops);
 	case LA_E_NOMEM:
-		return store_fail(st, rc, "out of memory while hashing the password "
-					  "(hash_mem_kib = %lu)", st->cfg.hash_mem_kib);
+		return store_fail(st, rc,
+				  "out of memory while hashing the password "
+				  "(hash_mem_kib = %lu)",
+				  st->cfg.hash_mem_kib);
 	default:
 		return store_fail(st, rc, "password hashing failed");
 	}
 }
 
-la_rc store_verify(struct la_store *st, const char *password, const char *hash,
-		   bool *needs_rehash)
+la_rc store_verify(struct la_store *st, const char *password, const char *hash, bool *needs_rehash)
 {
 	struct lucia_hash lh;
 	la_rc rc = la_verify_password(password, hash, st->cfg.hash_mem_kib, st->cfg.hash_ops,
@@ -324,8 +325,9 @@ la_rc store_verify(struct la_store *st, const char *password, const char *hash,
 		/* Tell an administrator why a hash can never work; the format of
 		 * a stored hash is no secret, its contents are. */
 		if (hash_parse(hash, &lh) == HASH_BAD)
-			return store_fail(st, rc, "stored password hash is locked or of an "
-						  "unsupported format");
+			return store_fail(st, rc,
+					  "stored password hash is locked or of an "
+					  "unsupported format");
 		return store_fail(st, rc, "password does not match");
 	case LA_E_NOMEM:
 		return store_fail(st, rc, "out of memory while verifying the password");
@@ -393,8 +395,8 @@ static la_rc same_nfkc(const char *pw, size_t pw_len, const char *other, bool *s
 	return LA_OK;
 }
 
-static la_rc policy_check(struct la_store *st, const char *pw, size_t pw_len,
-			  const char *username, const char *old)
+static la_rc policy_check(struct la_store *st, const char *pw, size_t pw_len, const char *username,
+			  const char *old)
 {
 	size_t n_chars = u8_mbsnlen((const uint8_t *)pw, pw_len);
 	bool same = false;

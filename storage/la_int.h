@@ -43,6 +43,10 @@ LA_HIDDEN void store_clear_error(struct la_store *st);
 LA_HIDDEN sqlite3_stmt *store_stmt(struct la_store *st, const char *sql);
 LA_HIDDEN void store_stmt_done(sqlite3_stmt *stmt);
 
+/* Does the statement sql, with ?1 bound to arg (text) or else iarg, return
+ * a row? */
+LA_HIDDEN la_rc store_exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,
+			     bool *found);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 LA_HIDDEN la_rc store_begin(struct la_store *st);
 LA_HIDDEN la_rc store_commit(struct la_store *st);

@@ -106,27 +106,6 @@ la_rc la_user_by_uid(struct la_store *st, uint32_t uid, struct la_user *out)
 	return store_user_row(st, SQL_BY_UID, NULL, uid, out);
 }
 
-/* Does a single-row query with one bound value return a row? */
-static la_rc exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,
-		    bool *found)
-{
-	sqlite3_stmt *s = store_stmt(st, sql);
-	int r;
-
-	if (!s)
-		return LA_E_DB;
-	if (arg)
-		store_bind_text(s, 1, arg, false);
-	else
-		sqlite3_bind_int64(s, 1, iarg);
-	r = sqlite3_step(s);
-	store_stmt_done(s);
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		return store_db_fail(st, r, "lookup");
-	*found = r == SQLITE_ROW;
-	return LA_OK;
-}
-
 static const char SQL_ID_USED[] =
 	"SELECT 1 FROM users WHERE uid = ?1 UNION ALL SELECT 1 FROM groups WHERE gid = ?1";
 static const char SQL_NAME_USED[] =
@@ -141,7 +120,7 @@ static const char SQL_HWM_SET[] =
 la_rc store_id_free(struct la_store *st, uint32_t id, bool store_only, bool *free_out)
 {
 	bool used = false;
-	la_rc rc = exists(st, SQL_ID_USED, NULL, id, &used);
+	la_rc rc = store_exists(st, SQL_ID_USED, NULL, id, &used);
 
 	if (rc != LA_OK)
 		return rc;
@@ -211,7 +190,7 @@ static la_rc check_new_identity(struct la_store *st, const struct la_user_spec *
 		return store_fail(st, LA_E_INVAL,
 				  "invalid user name (^[a-z_][a-z0-9_-]*$, at most %d characters)",
 				  LA_NAME_MAX);
-	rc = exists(st, SQL_NAME_USED, spec->username, 0, &used);
+	rc = store_exists(st, SQL_NAME_USED, spec->username, 0, &used);
 	if (rc != LA_OK)
 		return rc;
 	if (used)
@@ -222,7 +201,7 @@ static la_rc check_new_identity(struct la_store *st, const struct la_user_spec *
 		return store_fail(st, LA_E_USER_EXISTS, "'%s' exists in the system account files",
 				  spec->username);
 	if (spec->email && *spec->email) {
-		rc = exists(st, SQL_EMAIL_USED, spec->email, 0, &used);
+		rc = store_exists(st, SQL_EMAIL_USED, spec->email, 0, &used);
 		if (rc != LA_OK)
 			return rc;
 		if (used)
@@ -245,7 +224,7 @@ static la_rc check_new_identity(struct la_store *st, const struct la_user_spec *
 static la_rc check_primary_gid(struct la_store *st, uint32_t gid)
 {
 	bool found = false;
-	la_rc rc = exists(st, SQL_GROUP_GID, NULL, gid, &found);
+	la_rc rc = store_exists(st, SQL_GROUP_GID, NULL, gid, &found);
 
 	if (rc == LA_OK && !found && !store_system_group(st, NULL, gid, NULL))
 		rc = store_fail(st, LA_E_NOGROUP, "no group with gid %u", gid);
@@ -366,7 +345,7 @@ static la_rc apply_mod(struct la_store *st, struct la_user *u, const struct la_u
 
 	if ((spec->set & LA_SET_EMAIL) && spec->email && *spec->email &&
 	    strcasecmp(spec->email, u->email) != 0) {
-		rc = exists(st, SQL_EMAIL_USED, spec->email, 0, &used);
+		rc = store_exists(st, SQL_EMAIL_USED, spec->email, 0, &used);
 		if (rc == LA_OK && used)
 			rc = store_fail(st, LA_E_EXISTS, "email address already in use");
 	}

@@ -265,7 +265,8 @@ LA_PUBLIC la_rc la_hash_password(const char *password, unsigned long mem_kib,
 /* Verify against "$argon2id$...", Lucia "s2:salt:hex", legacy "salt:hex"
  * or a crypt(3) string.  LA_OK, LA_E_AUTH (wrong or unusable hash).
  * *needs_rehash (may be NULL) is set when the hash is not Argon2id with
- * exactly mem_kib/ops.  Constant-time comparisons throughout. */
+ * exactly mem_kib/ops.  Constant-time comparisons throughout.  LA_E_NOMEM or
+ * LA_E_CRYPTO on a real failure. */
 LA_PUBLIC la_rc la_verify_password(const char *password, const char *hash,
 				   unsigned long mem_kib, unsigned long ops,
 				   bool *needs_rehash) LA_WUR;

@@ -33,7 +33,6 @@ void fx_reopen(void)
 void fx_setup(void)
 {
 	const char *tmp = getenv("TMPDIR");
-	char path[300];
 	FILE *f;
 	la_rc rc;
 
@@ -83,7 +82,7 @@ void fx_add_user(const char *name, const char *password, struct la_user *out)
 
 long fx_count(const char *table)
 {
-	char path[400], sql[128];
+	char path[LA_PATH_MAX + 32], sql[128];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
 	long n = -1;

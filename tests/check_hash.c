@@ -18,16 +18,21 @@
 #include "la_int.h"
 
 /* Lucia v2 output for "hunter22". */
-#define V2_HUNTER22                                                                     \
-	"s2:du22a90aa971y1w0:17a5e26d852282ed7b0fb0ed2091e02f19f8c762ae94528d34be778417236e67" \
+#define V2_HUNTER22                                                                                \
+	"s2:du22a90aa971y1w0:17a5e26d852282ed7b0fb0ed2091e02f19f8c762ae94528d34be778417236e67"     \
 	"e46e46fe96882365c7df77626977a17b89a3a776389e2ff7e07f8525beb141d5"
 /* lucia-semantics.md 2.3: "hunter2", salt abcdefghij012345, r = 16 and r = 8. */
-#define S2_HUNTER2                                                                      \
-	"s2:abcdefghij012345:e482ec45482af47929d9daa27c896d36df301f4b62c93169099d89a9ab8aa0ba" \
+#define S2_HUNTER2                                                                                 \
+	"s2:abcdefghij012345:e482ec45482af47929d9daa27c896d36df301f4b62c93169099d89a9ab8aa0ba"     \
 	"05700d887b95008873713ee6327d6ca68f25728b96ccf731e99da72ae35c60a2"
-#define V1_HUNTER2                                                                   \
-	"abcdefghij012345:830edfdfaf7d894ba16486de61b562eccd9ade87cc5f56de3289e5e5e02f92d6" \
+#define V1_HUNTER2                                                                                 \
+	"abcdefghij012345:830edfdfaf7d894ba16486de61b562eccd9ade87cc5f56de3289e5e5e02f92d6"        \
 	"f98ca872e4e780bdc6daa1437e6e39056053a0426e242d1e279267a41f9014ed"
+
+/* U+FB01 LATIN SMALL LIGATURE FI: NFKC "fi". */
+#define FI "\xef\xac\x81"
+/* U+FF21 FULLWIDTH LATIN CAPITAL LETTER A: NFKC "A". */
+#define FW_A "\xef\xbc\xa1"
 
 #define MEM 64ul
 #define OPS 1ul
@@ -80,7 +85,7 @@ START_TEST(test_hash_lucia_semantics_vectors)
 	ck_assert_int_eq(verify("hunter22", V1_HUNTER2, NULL), LA_E_AUTH);
 	/* The r parameter belongs to the format: swapping keys must fail. */
 	ck_assert_int_eq(verify("hunter2", "s2:" V1_HUNTER2, NULL), LA_E_AUTH);
-	ck_assert_int_eq(verify("hunter2", S2_HUNTER2 + 3, NULL), LA_E_AUTH);
+	ck_assert_int_eq(verify("hunter2", &S2_HUNTER2[3], NULL), LA_E_AUTH);
 }
 END_TEST
 
@@ -128,7 +133,7 @@ START_TEST(test_hash_lucia_malformed)
 	h[strlen(h) - 5] = 'g';
 	ck_assert_int_eq(verify("hunter2", h, NULL), LA_E_AUTH);
 	/* Wrong prefix, too many parts, empty key. */
-	snprintf(h, sizeof(h), "s3%s", S2_HUNTER2 + 2);
+	snprintf(h, sizeof(h), "s3%s", &S2_HUNTER2[2]);
 	ck_assert_int_eq(verify("hunter2", h, NULL), LA_E_AUTH);
 	snprintf(h, sizeof(h), "x:%s", S2_HUNTER2);
 	ck_assert_int_eq(verify("hunter2", h, NULL), LA_E_AUTH);
@@ -206,12 +211,12 @@ START_TEST(test_hash_nfkc_ligature)
 {
 	char h[LA_HASH_MAX];
 
-	hash_ok("\xef\xac\x81" "ne", h); /* U+FB01 LATIN SMALL LIGATURE FI */
+	hash_ok(FI "ne", h);
 	ck_assert_int_eq(verify("fine", h, NULL), LA_OK);
-	ck_assert_int_eq(verify("\xef\xac\x81" "ne", h, NULL), LA_OK);
+	ck_assert_int_eq(verify(FI "ne", h, NULL), LA_OK);
 	ck_assert_int_eq(verify("f ine", h, NULL), LA_E_AUTH);
 	hash_ok("fine", h);
-	ck_assert_int_eq(verify("\xef\xac\x81" "ne", h, NULL), LA_OK);
+	ck_assert_int_eq(verify(FI "ne", h, NULL), LA_OK);
 }
 END_TEST
 
@@ -219,7 +224,7 @@ START_TEST(test_hash_nfkc_composition)
 {
 	char h[LA_HASH_MAX];
 
-	hash_ok("caf\xc3\xa9", h); /* precomposed U+00E9 */
+	hash_ok("caf\xc3\xa9", h);				  /* precomposed U+00E9 */
 	ck_assert_int_eq(verify("cafe\xcc\x81", h, NULL), LA_OK); /* e + U+0301 */
 	ck_assert_int_eq(verify("cafe", h, NULL), LA_E_AUTH);
 	hash_ok("cafe\xcc\x81", h);
@@ -237,12 +242,12 @@ START_TEST(test_hash_nfkc_scrypt)
 	char hex[129], h[LA_HASH_MAX];
 
 	ck_assert_int_eq(crypto_pwhash_scryptsalsa208sha256_ll((const uint8_t *)"fi", 2,
-								(const uint8_t *)"saltsaltsaltsalt",
-								16, 16384, 16, 1, key, 64),
+							       (const uint8_t *)"saltsaltsaltsalt",
+							       16, 16384, 16, 1, key, 64),
 			 0);
 	sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
 	snprintf(h, sizeof(h), "s2:saltsaltsaltsalt:%s", hex);
-	ck_assert_int_eq(verify("\xef\xac\x81", h, NULL), LA_OK);
+	ck_assert_int_eq(verify(FI, h, NULL), LA_OK);
 	ck_assert_int_eq(verify("fi", h, NULL), LA_OK);
 	ck_assert_int_eq(verify("f", h, NULL), LA_E_AUTH);
 }
@@ -251,7 +256,7 @@ END_TEST
 START_TEST(test_hash_nfkc_invalid_utf8)
 {
 	static const char *const bad[] = {
-		"\xff\xfe", "ab\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+	    "\xff\xfe", "ab\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80",
 	};
 	char h[LA_HASH_MAX], good[LA_HASH_MAX];
 	char sentinel = 0;
@@ -280,7 +285,7 @@ START_TEST(test_hash_nfkc_buffer)
 	 * guarded buffer, so libunistring's own result is copied. */
 	char big[64 * 3 + 1] = "";
 
-	ck_assert_int_eq(store_nfkc("\xef\xbc\xa1" "b\xef\xac\x81", &out, &len), LA_OK);
+	ck_assert_int_eq(store_nfkc(FW_A "b" FI, &out, &len), LA_OK);
 	ck_assert_str_eq(out, "Abfi");
 	ck_assert_uint_eq(len, 4);
 	sodium_free(out);
@@ -321,7 +326,7 @@ START_TEST(test_hash_crypt_formats)
 	static const struct {
 		const char *prefix;
 		unsigned long count;
-	} fmt[] = { { "$y$", 1 }, { "$6$", 1000 }, { "$5$", 1000 }, { "$2b$", 4 } };
+	} fmt[] = {{"$y$", 1}, {"$6$", 1000}, {"$5$", 1000}, {"$2b$", 4}};
 	char h[LA_HASH_MAX], bang[LA_HASH_MAX + 1];
 	bool nr = false;
 
@@ -364,11 +369,11 @@ START_TEST(test_hash_crypt_raw_password)
 	char h[LA_HASH_MAX];
 
 	/* Imported Unix hashes were made from the raw bytes: no NFKC. */
-	crypt_hash("$6$", 1000, "\xef\xac\x81", h, sizeof(h));
-	ck_assert_int_eq(verify("\xef\xac\x81", h, NULL), LA_OK);
+	crypt_hash("$6$", 1000, FI, h, sizeof(h));
+	ck_assert_int_eq(verify(FI, h, NULL), LA_OK);
 	ck_assert_int_eq(verify("fi", h, NULL), LA_E_AUTH);
 	crypt_hash("$6$", 1000, "fi", h, sizeof(h));
-	ck_assert_int_eq(verify("\xef\xac\x81", h, NULL), LA_E_AUTH);
+	ck_assert_int_eq(verify(FI, h, NULL), LA_E_AUTH);
 	/* Raw bytes that are not UTF-8 still go to crypt(3) unchanged. */
 	crypt_hash("$6$", 1000, "\xff\xfe", h, sizeof(h));
 	ck_assert_int_eq(verify("\xff\xfe", h, NULL), LA_OK);
@@ -378,8 +383,19 @@ END_TEST
 START_TEST(test_hash_unusable)
 {
 	static const char *const bad[] = {
-		"", "*", "!", "!!", "*LK*", "x", "hunter2", "$", "$6$", "$9$abc$def",
-		"$argon2i$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", "::", "s2:a:b:c",
+	    "",
+	    "*",
+	    "!",
+	    "!!",
+	    "*LK*",
+	    "x",
+	    "hunter2",
+	    "$",
+	    "$6$",
+	    "$9$abc$def",
+	    "$argon2i$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA",
+	    "::",
+	    "s2:a:b:c",
 	};
 	char h[4 * LA_HASH_MAX];
 	bool nr = true;
@@ -492,9 +508,7 @@ START_TEST(test_hash_policy_length)
 	refused("alice", "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", NULL,
 		"password is too short (minimum 8 characters)");
 	/* ...counted after NFKC: 4 ligatures are 8 characters. */
-	ck_assert_int_eq(la_password_policy(fx.st, "alice", "\xef\xac\x81\xef\xac\x81\xef\xac\x81"
-							   "\xef\xac\x81", NULL),
-			 LA_OK);
+	ck_assert_int_eq(la_password_policy(fx.st, "alice", FI FI FI FI, NULL), LA_OK);
 	s = repeat("\xc3\xa9", 256);
 	ck_assert_int_eq(la_password_policy(fx.st, "alice", s, NULL), LA_OK);
 	free(s);
@@ -521,11 +535,13 @@ START_TEST(test_hash_policy_content)
 	refused("alice", "c1-\xc2\x85-nextline", NULL, "password contains control characters");
 	refused("alice", "long enough \xff\xfe", NULL, "password is not valid UTF-8");
 	refused("longusername", "longusername", NULL, "password must not be the user name");
-	refused("alice", "correct horse", "correct horse", "new password must differ from the old one");
+	refused("alice", "correct horse", "correct horse",
+		"new password must differ from the old one");
 	/* Equality is judged after NFKC on both sides. */
-	refused("alice", "\xef\xac\x81ne-tuned", "fine-tuned", "new password must differ from the old one");
-	refused("financial", "\xef\xac\x81nancial", NULL, "password must not be the user name");
-	ck_assert_int_eq(la_password_policy(fx.st, "alice", "correct horse", "correct horsE"), LA_OK);
+	refused("alice", FI "ne-tuned", "fine-tuned", "new password must differ from the old one");
+	refused("financial", FI "nancial", NULL, "password must not be the user name");
+	ck_assert_int_eq(la_password_policy(fx.st, "alice", "correct horse", "correct horsE"),
+			 LA_OK);
 	ck_assert_int_eq(la_password_policy(fx.st, "alice", "correct horse", "\xff\xfe"), LA_OK);
 	ck_assert_int_eq(la_password_policy(fx.st, NULL, "correct horse", NULL), LA_OK);
 	/* Whitespace and non-ASCII are fine. */

@@ -14,7 +14,7 @@
 //              LUCIA_BENCH_WARMUP (flags win).
 // Output: one JSON object per metric on stdout; settings and a human table on stderr.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -78,9 +78,20 @@ function parseArgs(argv) {
 	return opt;
 }
 
+// Installed version of a dependency (its package.json is not always in its "exports").
 function version(pkg) {
 	try {
-		return require(`${pkg}/package.json`).version;
+		let dir = path.dirname(require.resolve(pkg));
+		for (;;) {
+			const file = path.join(dir, "package.json");
+			if (existsSync(file)) {
+				const json = JSON.parse(readFileSync(file, "utf8"));
+				if (json.name === pkg) return json.version;
+			}
+			const up = path.dirname(dir);
+			if (up === dir) return "unknown";
+			dir = up;
+		}
 	} catch {
 		return "unknown";
 	}
