@@ -1,1 +1,279 @@
-/* placeholder */
+# shellcheck shell=bash
+#
+# tap.sh - a tiny TAP (Test Anything Protocol) helper for the shell tests.
+# Source it from a bash script:  . "$srcdir/tests/tap.sh"
+#
+#   ok DESC / not_ok DESC      print one test point
+#   check DESC CMD...          ok when CMD succeeds
+#   is GOT WANT DESC           ok when two strings are equal
+#   like TEXT ERE DESC         ok when TEXT matches the extended regex ERE
+#   skip REASON DESC           a skipped test point
+#   diag TEXT...               "# " diagnostics on stdout (one per line)
+#   bail_out REASON            "Bail out!" and exit 1
+#   t_run  [opts] -- CMD...    run CMD, keep its stdout/stderr/status in
+#                              T_OUT / T_ERR / T_RC (see t_cmd for opts)
+#   t_cmd  [opts] STATUS DESC -- CMD...
+#                              run CMD and make ONE test point of: exit
+#                              status == STATUS, the output patterns, the
+#                              "secret not echoed" and "store unchanged"
+#                              checks (see below)
+#   done_testing               print the plan "1..N" (plan last) and exit
+#                              0 when every point passed, 1 otherwise
+#
+# t_cmd / t_run options (before STATUS):
+#   -i TEXT    standard input is TEXT plus a newline (a password or token:
+#              given to printf, a builtin, so it never reaches an argv)
+#   -I TEXT    standard input is exactly TEXT (no newline added)
+#   -f FILE    standard input from FILE
+#              (without -i/-I/-f, standard input is /dev/null)
+#   -o ERE     stdout must match ERE        -O ERE  stdout must not match
+#   -e ERE     stderr must match ERE        -E ERE  stderr must not match
+#   -u         the store (T_DB) must be unchanged by the command: integrity
+#              check "ok" before and after, same row counts, same dump
+#   -S         do not check that the -i/-I secret is absent from the output
+#   -q         stderr may be empty (by default a failure, STATUS != 0,
+#              needs a "luciaauth: ..." message on stderr)
+# Matching uses grep -E on the whole text (any line may match).
+#
+# Variables the caller may set: T_DB (path of the master database for -u),
+# T_SQLITE (sqlite3 binary, default "sqlite3").
+
+TAP_N=0
+TAP_FAILED=0
+T_OUT=
+T_ERR=
+T_RC=0
+: "${T_SQLITE:=sqlite3}"
+
+TAP_WORK=$(mktemp -d "${TMPDIR:-/tmp}/tap.XXXXXXXX") || {
+	echo "Bail out! cannot create a temporary directory"
+	exit 1
+}
+
+tap_cleanup() {
+	rm -rf "$TAP_WORK"
+}
+
+diag() {
+	local arg line
+	for arg in "$@"; do
+		while IFS= read -r line || [ -n "$line" ]; do
+			printf '# %s\n' "$line"
+		done <<<"$arg"
+	done
+}
+
+ok() {
+	TAP_N=$((TAP_N + 1))
+	printf 'ok %d - %s\n' "$TAP_N" "$(tap_clean_desc "$*")"
+}
+
+not_ok() {
+	TAP_N=$((TAP_N + 1))
+	TAP_FAILED=$((TAP_FAILED + 1))
+	printf 'not ok %d - %s\n' "$TAP_N" "$(tap_clean_desc "$*")"
+}
+
+# A description is one line; '#' would start a TAP directive.
+tap_clean_desc() {
+	local d=${1//$'\n'/\\n}
+	d=${d//#/No.}
+	printf '%s' "$d"
+}
+
+skip() {
+	local reason=$1
+	shift
+	TAP_N=$((TAP_N + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$TAP_N" "$(tap_clean_desc "$*")" "$reason"
+}
+
+bail_out() {
+	printf 'Bail out! %s\n' "$*"
+	exit 1
+}
+
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+		diag "command failed: $*"
+	fi
+}
+
+is() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "got:  '$1'" "want: '$2'"
+	fi
+}
+
+like() {
+	if printf '%s' "$1" | grep -Eq -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		diag "text:    '$1'" "pattern: '$2'"
+	fi
+}
+
+# Printable rendering of output for diagnostics (control bytes escaped,
+# long text cut).
+tap_show() {
+	local s=$1
+	if [ "${#s}" -gt 600 ]; then
+		s="${s:0:600}... (${#1} chars)"
+	fi
+	printf '%s' "$s" | LC_ALL=C cat -v
+}
+
+# State of the store for -u: integrity, row counts, full dump digest.
+tap_db_state() {
+	local db=${T_DB:?T_DB is not set}
+	{
+		"$T_SQLITE" "$db" 'PRAGMA integrity_check' 2>&1
+		"$T_SQLITE" "$db" "SELECT 'users', count(*) FROM users;
+			SELECT 'auth_keys', count(*) FROM auth_keys;
+			SELECT 'sessions', count(*) FROM sessions;
+			SELECT 'groups', count(*) FROM groups;" 2>&1 | tr '\n' ' '
+		echo
+		"$T_SQLITE" "$db" .dump 2>&1 | sha256sum
+	}
+}
+
+# Option parsing shared by t_run and t_cmd; sets tap_* locals of the caller
+# (bash's dynamic scoping) and returns the number of words consumed.
+tap_opts() {
+	local n=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-u | -S | -q)
+			case $1 in
+			-u) tap_unchanged=1 ;;
+			-S) tap_nosecret=1 ;;
+			-q) tap_quiet_ok=1 ;;
+			esac
+			n=$((n + 1))
+			shift
+			continue
+			;;
+		-i | -I | -f | -o | -O | -e | -E)
+			[ $# -ge 2 ] || bail_out "t_cmd: option $1 needs a value"
+			case $1 in
+			-i) tap_in_mode=line tap_in=$2 ;;
+			-I) tap_in_mode=raw tap_in=$2 ;;
+			-f) tap_in_mode=file tap_in=$2 ;;
+			-o) tap_out_re+=("$2") ;;
+			-O) tap_out_nre+=("$2") ;;
+			-e) tap_err_re+=("$2") ;;
+			-E) tap_err_nre+=("$2") ;;
+			esac
+			n=$((n + 2))
+			shift 2
+			;;
+		*) break ;;
+		esac
+	done
+	tap_nopts=$n
+}
+
+# tap_exec CMD...: run with the selected stdin, fill T_OUT/T_ERR/T_RC.
+tap_exec() {
+	local rc=0
+	case ${tap_in_mode:-none} in
+	line) "$@" < <(printf '%s\n' "$tap_in") >"$TAP_WORK/out" 2>"$TAP_WORK/err" || rc=$? ;;
+	raw) "$@" < <(printf '%s' "$tap_in") >"$TAP_WORK/out" 2>"$TAP_WORK/err" || rc=$? ;;
+	file) "$@" <"$tap_in" >"$TAP_WORK/out" 2>"$TAP_WORK/err" || rc=$? ;;
+	*) "$@" </dev/null >"$TAP_WORK/out" 2>"$TAP_WORK/err" || rc=$? ;;
+	esac
+	T_RC=$rc
+	T_OUT=$(LC_ALL=C tr -d '\000' <"$TAP_WORK/out")
+	T_ERR=$(LC_ALL=C tr -d '\000' <"$TAP_WORK/err")
+	: >"$TAP_WORK/out"
+	: >"$TAP_WORK/err"
+}
+
+t_run() {
+	local tap_in_mode=none tap_in= tap_nopts=0 tap_unchanged=0 tap_nosecret=0 tap_quiet_ok=0
+	local -a tap_out_re=() tap_out_nre=() tap_err_re=() tap_err_nre=()
+	tap_opts "$@"
+	shift "$tap_nopts"
+	[ "${1-}" = -- ] && shift
+	tap_exec "$@"
+	return 0
+}
+
+t_cmd() {
+	local tap_in_mode=none tap_in= tap_nopts=0 tap_unchanged=0 tap_nosecret=0 tap_quiet_ok=0
+	local -a tap_out_re=() tap_out_nre=() tap_err_re=() tap_err_nre=()
+	local want desc before= after= re
+	local -a why=()
+	tap_opts "$@"
+	shift "$tap_nopts"
+	want=$1 desc=$2
+	shift 2
+	[ "${1-}" = -- ] && shift
+	[ "$tap_unchanged" = 1 ] && before=$(tap_db_state)
+	tap_exec "$@"
+	[ "$T_RC" = "$want" ] || why+=("exit status $T_RC, expected $want")
+	for re in "${tap_out_re[@]}"; do
+		printf '%s' "$T_OUT" | grep -Eq -- "$re" || why+=("stdout does not match /$re/")
+	done
+	for re in "${tap_out_nre[@]}"; do
+		printf '%s' "$T_OUT" | grep -Eq -- "$re" && why+=("stdout matches /$re/")
+	done
+	for re in "${tap_err_re[@]}"; do
+		printf '%s' "$T_ERR" | grep -Eq -- "$re" || why+=("stderr does not match /$re/")
+	done
+	for re in "${tap_err_nre[@]}"; do
+		printf '%s' "$T_ERR" | grep -Eq -- "$re" && why+=("stderr matches /$re/")
+	done
+	if [ "$want" != 0 ] && [ "$tap_quiet_ok" = 0 ] &&
+		! printf '%s' "$T_ERR" | grep -Eq '^luciaauth: [^ ]'; then
+		why+=("no 'luciaauth: <message>' on stderr")
+	fi
+	# A secret fed on stdin must never be echoed back (8+ chars, so that
+	# short refused inputs such as "abc" do not match ordinary words).
+	case $tap_nosecret:$tap_in_mode in
+	0:line | 0:raw)
+		if [ "${#tap_in}" -ge 8 ] && [[ $tap_in != *$'\n'* ]] &&
+			printf '%s\n%s' "$T_OUT" "$T_ERR" | grep -Fq -- "$tap_in"; then
+			why+=("the secret given on stdin appears in the output")
+		fi
+		;;
+	esac
+	if [ "$tap_unchanged" = 1 ]; then
+		after=$(tap_db_state)
+		if [ "$before" != "$after" ]; then
+			why+=("store changed")
+			diag "before: $before" "after:  $after"
+		fi
+		printf '%s' "$after" | head -n1 | grep -qx ok || why+=("integrity_check is not ok")
+	fi
+	if [ "${#why[@]}" -eq 0 ]; then
+		ok "$desc"
+		return 0
+	fi
+	not_ok "$desc"
+	diag "command: $(tap_show "$*")"
+	for re in "${why[@]}"; do
+		diag "  $re"
+	done
+	[ -n "$T_OUT" ] && diag "stdout: $(tap_show "$T_OUT")"
+	[ -n "$T_ERR" ] && diag "stderr: $(tap_show "$T_ERR")"
+	return 1
+}
+
+done_testing() {
+	printf '1..%d\n' "$TAP_N"
+	if [ "$TAP_FAILED" -ne 0 ]; then
+		diag "$TAP_FAILED of $TAP_N test points failed"
+		exit 1
+	fi
+	exit 0
+}

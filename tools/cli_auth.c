@@ -202,7 +202,13 @@ int cli_get_token(struct cli_ctx *c, bool from_env, char **out)
 
 /* ---- signup --------------------------------------------------------- */
 
-int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv)
+struct signup_args {
+	const char *username, *email;
+	bool pw_stdin;
+	struct la_origin origin;
+};
+
+static int signup_opts(struct cli_ctx *c, int argc, char **argv, struct signup_args *a)
 {
 	static const struct option opts[] = {
 		{ "username", required_argument, NULL, 'u' },
@@ -212,45 +218,44 @@ int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv)
 		CLI_STD_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct la_store *st = NULL;
-	struct la_session s;
-	struct la_user u;
-	struct la_origin origin = { .source = NULL };
-	char token[LA_TOKEN_BUF] = "";
-	char *password = NULL;
-	const char *username = NULL, *email = NULL;
-	bool pw_stdin = false;
 	int status = CLI_CONTINUE, opt, r;
-	la_rc rc;
 
 	optind = 0;
 	while ((opt = cli_getopt(c, argc, argv, opts, &status)) != -1) {
-		switch (opt) {
-		case 'u':
-			username = optarg;
-			break;
-		case 'e':
-			email = optarg;
-			break;
-		case 'p':
-			pw_stdin = true;
-			break;
-		case 'r':
-			origin.rhost = optarg;
-			break;
-		default:
-			break;
-		}
+		if (opt == 'u')
+			a->username = optarg;
+		else if (opt == 'e')
+			a->email = optarg;
+		else if (opt == 'p')
+			a->pw_stdin = true;
+		else if (opt == 'r')
+			a->origin.rhost = optarg;
 	}
 	if (status != CLI_CONTINUE)
 		return status;
 	r = cli_nargs(c, argc, argv, 0, 0);
 	if (r != CLI_CONTINUE)
 		return r;
-	if (!username)
+	if (!a->username)
 		return cli_usage(c, "--username is required");
-	if (!la_valid_username(username))
-		return cli_usage(c, "invalid user name '%s'", username);
+	if (!la_valid_username(a->username))
+		return cli_usage(c, "invalid user name '%s'", a->username);
+	return CLI_CONTINUE;
+}
+
+int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv)
+{
+	struct signup_args a = { .username = NULL };
+	struct la_store *st = NULL;
+	struct la_session s;
+	struct la_user u;
+	char token[LA_TOKEN_BUF] = "";
+	char *password = NULL;
+	int r = signup_opts(c, argc, argv, &a);
+	la_rc rc;
+
+	if (r != CLI_CONTINUE)
+		return r;
 	r = cli_open_store(c, 0, &st);
 	if (r != CLI_OK)
 		goto out;
@@ -258,15 +263,15 @@ int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv)
 		r = cli_fail(c, NULL, LA_E_SIGNUP_CLOSED, "set 'signup = open' to allow it");
 		goto out;
 	}
-	r = cli_get_password(c, pw_stdin, true, "password required: use --password-stdin",
+	r = cli_get_password(c, a.pw_stdin, true, "password required: use --password-stdin",
 			     &password);
 	if (r != CLI_OK)
 		goto out;
-	rc = la_signup(st, username, email, password, &origin, token, &s, &u);
+	rc = la_signup(st, a.username, a.email, password, &a.origin, token, &s, &u);
 	cli_secret_free(password);
 	password = NULL;
 	if (rc != LA_OK)
-		r = cli_fail(c, st, rc, username);
+		r = cli_fail(c, st, rc, a.username);
 	else
 		r = cli_print_session_result(c, token, &s, &u);
 out:

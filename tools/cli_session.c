@@ -83,7 +83,8 @@ int cli_print_session_result(struct cli_ctx *c, const char *token, const struct 
 			return emit_token_line(c, token);
 		printf("valid: user %s (uid %u), session %s active until %s, idle until %s%s\n",
 		       u->username, u->uid, s->id, cli_fmt_time(s->active_expires, t1),
-		       cli_fmt_time(s->idle_expires, t2), s->fresh ? " (renewed)" : "");
+		       cli_fmt_time(s->idle_expires, t2),
+		       s->fresh ? " (renewed)" : s->state == LA_SESSION_IDLE ? " (idle)" : "");
 		return CLI_OK;
 	}
 	o = json_object_new_object();

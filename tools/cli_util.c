@@ -277,9 +277,10 @@ bool cli_parse_date(const char *s, int64_t *ms)
 	    tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 ||
 	    tm.tm_sec < 0 || tm.tm_sec > 59)
 		return false;
+	chk = tm;
 	t = timegm(&tm);
-	/* timegm() normalises 2024-02-31 to March: refuse such dates. */
-	if (t <= 0 || !gmtime_r(&t, &chk) || chk.tm_mday != tm.tm_mday || chk.tm_mon != tm.tm_mon)
+	/* timegm() normalises 2023-02-29 to March 1st: refuse such dates. */
+	if (t <= 0 || tm.tm_mday != chk.tm_mday || tm.tm_mon != chk.tm_mon)
 		return false;
 	*ms = (int64_t)t * 1000;
 	return true;

@@ -120,8 +120,9 @@ int cli_dispatch(struct cli_ctx *c, const struct cli_cmd *table, int argc, char 
 		argv++;
 	}
 	if (argc == 0) {
+		cli_usage(c, "missing command");
 		print_group_usage(stderr, c, table);
-		return cli_usage(c, "missing command");
+		return CLI_EUSAGE;
 	}
 	if (is_help(argv[0])) {
 		print_group_usage(stdout, c, table);
@@ -296,8 +297,9 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
+		cli_usage(&c, "missing command");
 		fprintf(stderr, "Usage: " CLI_NAME " [--config FILE] [--dir DIR] [--json] COMMAND ...\n");
-		return cli_usage(&c, "missing command");
+		return CLI_EUSAGE;
 	}
 	return finish(cli_dispatch(&c, top_cmds, argc - optind, argv + optind));
 }

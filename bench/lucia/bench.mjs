@@ -22,6 +22,7 @@ import { performance } from "node:perf_hooks";
 
 import { lucia } from "lucia";
 import { node } from "lucia/middleware";
+import { generateLuciaPasswordHash, validateLuciaPasswordHash } from "lucia/utils";
 import { betterSqlite3 } from "@lucia-auth/adapter-sqlite";
 import Database from "better-sqlite3";
 
@@ -147,11 +148,24 @@ try {
 		);
 	`);
 
+	// Lucia's own scrypt hashing (its default), wrapped only to time the verification inside useKey.
+	let hashMs = 0;
 	const auth = lucia({
 		adapter: betterSqlite3(db, { user: "user", key: "user_key", session: "user_session" }),
 		env: "DEV",
 		middleware: node(),
-		getUserAttributes: (data) => ({ username: data.username })
+		getUserAttributes: (data) => ({ username: data.username }),
+		passwordHash: {
+			generate: generateLuciaPasswordHash,
+			validate: async (password, hash) => {
+				const t0 = performance.now();
+				try {
+					return await validateLuciaPasswordHash(password, hash);
+				} finally {
+					hashMs += performance.now() - t0;
+				}
+			}
+		}
 	});
 
 	const password = "correct horse battery staple";
@@ -228,30 +242,27 @@ try {
 	const left = db.prepare("SELECT count(*) AS c FROM user_session").get().c;
 	if (left !== 0) throw new Error(`${left} sessions left after revoke`);
 
-	// Sign-in: useKey (reads the key, scrypt-verifies the password) + createSession.
-	// Hash time is measured separately on the same stored hash with Lucia's own verifier.
+	// Sign-in: useKey (reads the key, scrypt-verifies the password) + createSession, the Lucia v2
+	// sign-in path; hash_ms is the time spent in the password verifier, other_ms the rest.
 	if (opt.signinN > 0) {
-		const stored = db.prepare("SELECT hashed_password AS h FROM user_key WHERE id = ?").get("username:alice").h;
-		await auth.passwordHash.validate(password, stored); // warm-up
-		let hashSecs = 0;
-		for (let i = 0; i < opt.signinN; i++) {
-			const t0 = performance.now();
-			if (!(await auth.passwordHash.validate(password, stored))) throw new Error("hash did not verify");
-			hashSecs += (performance.now() - t0) / 1000;
-		}
-		const signinSecs = await timed(opt.signinN, async () => {
+		const signin = async () => {
 			const key = await auth.useKey("username", "alice", password);
-			const s = await auth.createSession({ userId: key.userId, attributes: {} });
-			await auth.invalidateSession(s.sessionId);
-		});
-		const totalMs = (signinSecs * 1000) / opt.signinN;
-		const hashMs = (hashSecs * 1000) / opt.signinN;
+			return auth.createSession({ userId: key.userId, attributes: {} });
+		};
+		await auth.invalidateSession((await signin()).sessionId); // warm-up
+		const created = [];
+		hashMs = 0;
+		const secs = await timed(opt.signinN, async () => created.push((await signin()).sessionId));
+		for (const id of created) await auth.invalidateSession(id);
+		const stored = db.prepare("SELECT hashed_password AS h FROM user_key WHERE id = ?").get("username:alice").h;
+		const totalMs = (secs * 1000) / opt.signinN;
+		const perHash = hashMs / opt.signinN;
 		emit({
 			op: "signin",
 			ms_per_op: Number(totalMs.toFixed(3)),
-			hash_ms: Number(hashMs.toFixed(3)),
-			other_ms: Number(Math.max(0, totalMs - hashMs).toFixed(3)),
-			hash: stored.split(":")[0] === "s2" ? "scrypt N=16384 r=16 p=1 (lucia s2)" : "lucia scrypt",
+			hash_ms: Number(perHash.toFixed(3)),
+			other_ms: Number((totalMs - perHash).toFixed(3)),
+			hash: stored.startsWith("s2:") ? "lucia s2 scrypt N=16384 r=16 p=1" : "lucia scrypt",
 			n: opt.signinN
 		});
 	}
