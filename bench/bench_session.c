@@ -440,7 +440,8 @@ static void print_json_signin(const char *op, const struct signin *r, const char
 	printf("{\"impl\":\"" IMPL "\",\"op\":\"%s\",\"total_us\":%.1f,\"hash_us\":%.1f,"
 	       "\"overhead_us\":%.1f,\"total_p50_us\":%.1f,\"total_p99_us\":%.1f,"
 	       "\"hash_p50_us\":%.1f,\"hash_p99_us\":%.1f,\"n\":%zu,"
-	       "\"hash\":\"argon2id m=%lu KiB t=%lu p=1\",\"sync\":\"%s\",\"journal\":\"%s\"}\n",
+	       "\"hash\":\"argon2id m=%lu KiB t=%lu p=1\",\"sync\":\"%s\",\"journal\":\"%s\","
+	       "\"sqlite\":\"" SQLITE_VERSION "\"}\n",
 	       op, r->total.mean, r->hash.mean, r->overhead_us, r->total.p50, r->total.p99,
 	       r->hash.p50, r->hash.p99, r->n, r->mem_kib, r->ops, sync, journal);
 }
@@ -557,7 +558,8 @@ int main(int argc, char **argv)
 	if (json) {
 		for (int op = 0; op < OP_MAX; op++)
 			printf("{\"impl\":\"" IMPL "\",\"op\":\"%s\",\"ops_per_s\":%.0f,"
-			       "\"us_per_op\":%.2f,\"n\":%zu,\"sync\":\"%s\",\"journal\":\"%s\"}\n",
+			       "\"us_per_op\":%.2f,\"n\":%zu,\"sync\":\"%s\",\"journal\":\"%s\","
+			       "\"sqlite\":\"" SQLITE_VERSION "\"}\n",
 			       op_names[op], (double)n / secs[op], secs[op] * 1e6 / (double)n, n,
 			       sync, journal);
 		if (m) {

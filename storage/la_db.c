@@ -107,8 +107,6 @@ static la_rc configure_db(struct la_store *st)
 	sqlite3_busy_timeout(st->db, (int)st->cfg.busy_timeout_ms);
 	rc = exec_sql(st, "PRAGMA foreign_keys=ON");
 	if (rc == LA_OK)
-		rc = exec_sql(st, "PRAGMA journal_mode=WAL");
-	if (rc == LA_OK)
 		rc = exec_sql(st, st->cfg.sync_full ? "PRAGMA synchronous=FULL"
 						    : "PRAGMA synchronous=NORMAL");
 	if (rc == LA_OK)
@@ -148,6 +146,10 @@ la_rc la_store_open(const struct la_config *cfg, unsigned flags, struct la_store
 	rc = configure_db(st);
 	if (rc == LA_OK)
 		rc = store_schema_apply(st);
+	/* Only once the file is known to be ours: WAL mode is persistent and
+	 * would change a foreign database that we refuse. */
+	if (rc == LA_OK)
+		rc = exec_sql(st, "PRAGMA journal_mode=WAL");
 	return rc;
 }
 

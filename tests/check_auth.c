@@ -543,9 +543,9 @@ START_TEST(test_auth_lockout_fail_interval)
 	ck_assert_int_gt(user("bob").locked_until_ms, fx.now);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "bob", PW), LA_E_LOCKED);
 	/* ...one millisecond later it does not. */
+	fx.now = FX_T0 + 2 * DAY;
 	fail_n("carol", 4);
-	fx.now = FX_T0 + DAY + 15 * MIN + 4 + 15 * MIN + 1;
-	fx.now = FX_T0 + DAY + 15 * MIN + 15 * MIN + 1; /* first of carol's at +15m */
+	fx.now = FX_T0 + 2 * DAY + 15 * MIN + 1;
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "carol", WRONG), LA_E_AUTH);
 	u = user("carol");
 	ck_assert_uint_lt(u.failures, 5);
@@ -628,6 +628,8 @@ END_TEST
 
 #define NCHILD 8
 
+static char alice_name[] = "alice";
+
 static int64_t child_clock(void *ctx)
 {
 	return *(const int64_t *)ctx;
@@ -690,6 +692,8 @@ static int child_mixed(int idx, void *ctx)
 	char tok[LA_TOKEN_BUF];
 	la_rc rc = child_open(&st);
 	int op = 1;
+
+	memset(&u, 0, sizeof(u));
 
 	for (int i = 0; i < 50 && rc == LA_OK; i++) {
 		switch (i % 3) {
@@ -780,7 +784,7 @@ START_TEST(test_auth_concurrent_failures_no_lost_update)
 	fx_reopen();
 	fx_add_user("alice", PW, NULL);
 	for (unsigned round = 1; round <= 3; round++) {
-		run_children(NCHILD, child_wrong, (void *)"alice", status);
+		run_children(NCHILD, child_wrong, alice_name, status);
 		tally(status, NCHILD, n);
 		ck_assert_int_eq(n[LA_E_AUTH], NCHILD);
 		u = user("alice");
@@ -797,7 +801,7 @@ START_TEST(test_auth_concurrent_failures_lock)
 
 	ck_assert_uint_eq(fx.cfg.deny, 5);
 	fx_add_user("alice", PW, NULL);
-	run_children(NCHILD, child_wrong, (void *)"alice", status);
+	run_children(NCHILD, child_wrong, alice_name, status);
 	tally(status, NCHILD, n);
 	u = user("alice");
 	ck_assert_int_eq(u.locked_until_ms, fx.now + fx.cfg.unlock_time_ms);

@@ -1,1 +1,739 @@
-/* placeholder */
+/*
+ * check_config.c - configuration (defaults, durations, keys, the file) and
+ * opening the store (modes, missing, corrupt, newer schema).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "check_la.h"
+
+#define DAY ((int64_t)86400000)
+
+static char err[512];
+
+/* Write text to fx.dir/name with mode; returns the path (static). */
+static const char *put_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[2][400];
+	static int which;
+	char *p = path[which ^= 1];
+	FILE *f;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", fx.dir, name);
+	f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(p, mode), 0);
+	return p;
+}
+
+static la_rc set(struct la_config *c, const char *key, const char *value)
+{
+	err[0] = '\0';
+	return la_config_set(c, key, value, err, sizeof(err));
+}
+
+static int64_t dur(const char *s)
+{
+	int64_t ms = -42;
+
+	ck_assert_msg(la_parse_duration(s, &ms) == LA_OK, "duration '%s' refused", s);
+	return ms;
+}
+
+static void dur_bad(const char *s)
+{
+	int64_t ms = -42;
+
+	ck_assert_msg(la_parse_duration(s, &ms) == LA_E_INVAL, "duration '%s' accepted", s);
+	ck_assert_int_eq(ms, -42);
+}
+
+/* Open a second handle on fx.cfg; errmsg copied to err. */
+static la_rc open_store(unsigned flags)
+{
+	struct la_store *st = NULL;
+	la_rc rc = la_store_open(&fx.cfg, flags, &st);
+
+	snprintf(err, sizeof(err), "%s", st ? la_store_errmsg(st) : "");
+	la_store_close(st);
+	return rc;
+}
+
+static const char *db_path(void)
+{
+	static char path[LA_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/luciaauth.db", fx.cfg.dir);
+	return path;
+}
+
+static void close_fx(void)
+{
+	la_store_close(fx.st);
+	fx.st = NULL;
+}
+
+static void unlink_side_files(void)
+{
+	char path[LA_PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s-wal", db_path());
+	unlink(path);
+	snprintf(path, sizeof(path), "%s-shm", db_path());
+	unlink(path);
+}
+
+static void expect_open(la_rc want, const char *in_msg)
+{
+	la_rc rc = open_store(0);
+
+	ck_assert_msg(rc == want, "open: %s, expected %s (%s)", la_strerror(rc), la_strerror(want),
+		      err);
+	if (in_msg)
+		ck_assert_msg(strstr(err, in_msg) != NULL, "'%s' not in '%s'", in_msg, err);
+}
+
+/* ---- core ----------------------------------------------------------- */
+
+START_TEST(test_config_defaults)
+{
+	struct la_config c;
+
+	memset(&c, 0x5a, sizeof(c));
+	la_config_defaults(&c);
+	ck_assert_str_eq(c.dir, "/var/lib/luciaauth");
+	ck_assert_uint_eq(c.uid_min, 10000);
+	ck_assert_uint_eq(c.uid_max, 59999);
+	ck_assert_int_eq(c.session_active_ms, DAY);
+	ck_assert_int_eq(c.session_idle_ms, 14 * DAY);
+	ck_assert_int_eq(c.session_max_ms, 0);
+	ck_assert_uint_eq(c.deny, 5);
+	ck_assert_int_eq(c.fail_interval_ms, 15 * 60000);
+	ck_assert_int_eq(c.unlock_time_ms, 10 * 60000);
+	ck_assert_uint_eq(c.password_min, 8);
+	ck_assert(!c.signup_open);
+	ck_assert_str_eq(c.signup_shell, "/usr/sbin/nologin");
+	ck_assert_str_eq(c.default_shell, "/bin/bash");
+	ck_assert_str_eq(c.home_base, "/home");
+	ck_assert_uint_eq(c.hash_mem_kib, 19456);
+	ck_assert_uint_eq(c.hash_ops, 2);
+	ck_assert_str_eq(c.passwd_file, "/etc/passwd");
+	ck_assert_str_eq(c.group_file, "/etc/group");
+	ck_assert(!c.sync_full);
+	ck_assert_uint_gt(c.busy_timeout_ms, 0);
+}
+END_TEST
+
+START_TEST(test_duration_valid)
+{
+	ck_assert_int_eq(dur("90"), 90000);
+	ck_assert_int_eq(dur("90s"), 90000);
+	ck_assert_int_eq(dur("15m"), 15 * 60000);
+	ck_assert_int_eq(dur("1h"), 3600000);
+	ck_assert_int_eq(dur("14d"), 14 * DAY);
+	ck_assert_int_eq(dur("0"), 0);
+	ck_assert_int_eq(dur("0d"), 0);
+	ck_assert_int_eq(dur("007m"), 7 * 60000);
+}
+END_TEST
+
+START_TEST(test_config_set_every_key)
+{
+	struct la_config c;
+
+	la_config_defaults(&c);
+	ck_assert_int_eq(set(&c, "dir", "/srv/la"), LA_OK);
+	ck_assert_int_eq(set(&c, "uid_max", "70000"), LA_OK);
+	ck_assert_int_eq(set(&c, "uid_min", "60000"), LA_OK);
+	ck_assert_int_eq(set(&c, "session_active", "2h"), LA_OK);
+	ck_assert_int_eq(set(&c, "session_idle", "0"), LA_OK);
+	ck_assert_int_eq(set(&c, "session_max", "30d"), LA_OK);
+	ck_assert_int_eq(set(&c, "deny", "0"), LA_OK);
+	ck_assert_int_eq(set(&c, "fail_interval", "5m"), LA_OK);
+	ck_assert_int_eq(set(&c, "unlock_time", "90"), LA_OK);
+	ck_assert_int_eq(set(&c, "password_min", "12"), LA_OK);
+	ck_assert_int_eq(set(&c, "signup", "open"), LA_OK);
+	ck_assert_int_eq(set(&c, "signup_shell", "/bin/false"), LA_OK);
+	ck_assert_int_eq(set(&c, "default_shell", "/bin/zsh"), LA_OK);
+	ck_assert_int_eq(set(&c, "home_base", "/srv/home"), LA_OK);
+	ck_assert_int_eq(set(&c, "hash_mem_kib", "65536"), LA_OK);
+	ck_assert_int_eq(set(&c, "hash_ops", "3"), LA_OK);
+	ck_assert_int_eq(set(&c, "busy_timeout", "5s"), LA_OK);
+	ck_assert_int_eq(set(&c, "sync", "full"), LA_OK);
+	ck_assert_int_eq(set(&c, "passwd_file", "/x/passwd"), LA_OK);
+	ck_assert_int_eq(set(&c, "group_file", "/x/group"), LA_OK);
+	ck_assert_str_eq(c.dir, "/srv/la");
+	ck_assert_uint_eq(c.uid_min, 60000);
+	ck_assert_uint_eq(c.uid_max, 70000);
+	ck_assert_int_eq(c.session_active_ms, 7200000);
+	ck_assert_int_eq(c.session_idle_ms, 0);
+	ck_assert_int_eq(c.session_max_ms, 30 * DAY);
+	ck_assert_uint_eq(c.deny, 0);
+	ck_assert_int_eq(c.fail_interval_ms, 300000);
+	ck_assert_int_eq(c.unlock_time_ms, 90000);
+	ck_assert_uint_eq(c.password_min, 12);
+	ck_assert(c.signup_open);
+	ck_assert_str_eq(c.signup_shell, "/bin/false");
+	ck_assert_str_eq(c.default_shell, "/bin/zsh");
+	ck_assert_str_eq(c.home_base, "/srv/home");
+	ck_assert_uint_eq(c.hash_mem_kib, 65536);
+	ck_assert_uint_eq(c.hash_ops, 3);
+	ck_assert_uint_eq(c.busy_timeout_ms, 5000);
+	ck_assert(c.sync_full);
+	ck_assert_str_eq(c.passwd_file, "/x/passwd");
+	ck_assert_str_eq(c.group_file, "/x/group");
+	ck_assert_int_eq(set(&c, "signup", "closed"), LA_OK);
+	ck_assert(!c.signup_open);
+	ck_assert_int_eq(set(&c, "sync", "normal"), LA_OK);
+	ck_assert(!c.sync_full);
+	ck_assert_int_eq(la_config_set(&c, "deny", "7", NULL, 0), LA_OK);
+	ck_assert_uint_eq(c.deny, 7);
+}
+END_TEST
+
+START_TEST(test_config_load_file)
+{
+	struct la_config c;
+	const char *p = put_file("la.conf",
+				 "# luciaauth test configuration\n"
+				 "   # indented comment\n"
+				 "\n"
+				 "  \t\n"
+				 "dir = /srv/la\n"
+				 "uid_min=20000\n"
+				 "uid_max =  30000\t\n"
+				 "\tdeny\t=\t3   # trailing comment\n"
+				 "session_active = 2h\r\n"
+				 "signup = open\n"
+				 "default_shell = /bin/zsh\n"
+				 "password_min = 10", /* no final newline */
+				 0644);
+
+	la_config_defaults(&c);
+	ck_assert_int_eq(la_config_load(&c, p, false, err, sizeof(err)), LA_OK);
+	ck_assert_str_eq(c.dir, "/srv/la");
+	ck_assert_uint_eq(c.uid_min, 20000);
+	ck_assert_uint_eq(c.uid_max, 30000);
+	ck_assert_uint_eq(c.deny, 3);
+	ck_assert_int_eq(c.session_active_ms, 7200000);
+	ck_assert(c.signup_open);
+	ck_assert_str_eq(c.default_shell, "/bin/zsh");
+	ck_assert_uint_eq(c.password_min, 10);
+	/* Untouched keys keep their defaults. */
+	ck_assert_int_eq(c.session_idle_ms, 14 * DAY);
+	ck_assert_str_eq(c.home_base, "/home");
+	/* An empty file changes nothing. */
+	p = put_file("empty.conf", "", 0644);
+	ck_assert_int_eq(la_config_load(&c, p, false, err, sizeof(err)), LA_OK);
+	ck_assert_uint_eq(c.deny, 3);
+}
+END_TEST
+
+START_TEST(test_config_load_missing)
+{
+	struct la_config c, d;
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/absent.conf", fx.dir);
+	la_config_defaults(&c);
+	d = c;
+	ck_assert_int_eq(la_config_load(&c, path, true, err, sizeof(err)), LA_OK);
+	ck_assert_mem_eq(&c, &d, sizeof(c));
+	ck_assert_int_eq(la_config_load(&c, path, false, err, sizeof(err)), LA_E_NOSTORE);
+	ck_assert_ptr_nonnull(strstr(err, path));
+	ck_assert_mem_eq(&c, &d, sizeof(c));
+}
+END_TEST
+
+START_TEST(test_store_created_modes)
+{
+	char path[LA_PATH_MAX + 32];
+	struct stat sb;
+	mode_t old = umask(0);
+
+	snprintf(fx.cfg.dir, sizeof(fx.cfg.dir), "%s/fresh", fx.dir);
+	close_fx();
+	ck_assert_int_eq(la_store_open(&fx.cfg, LA_OPEN_CREATE, &fx.st), LA_OK);
+	fx_add_user("alice", "correct horse", NULL);
+	ck_assert_int_eq(stat(fx.cfg.dir, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
+	ck_assert_int_eq(stat(db_path(), &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	/* SQLite's side files hold the same secrets. */
+	snprintf(path, sizeof(path), "%s-wal", db_path());
+	if (stat(path, &sb) == 0)
+		ck_assert_uint_eq(sb.st_mode & 077, 0);
+	snprintf(path, sizeof(path), "%s-shm", db_path());
+	if (stat(path, &sb) == 0)
+		ck_assert_uint_eq(sb.st_mode & 077, 0);
+	umask(old);
+	/* Opening again (with or without create) keeps the data. */
+	close_fx();
+	ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_OK);
+	fx_reopen();
+	ck_assert_int_eq(fx_count("users"), 1);
+	/* A database the group may read is accepted (luciaauthd's group). */
+	ck_assert_int_eq(chmod(db_path(), 0640), 0);
+	ck_assert_int_eq(chmod(fx.cfg.dir, 0755), 0);
+	expect_open(LA_OK, NULL);
+}
+END_TEST
+
+/* ---- errors --------------------------------------------------------- */
+
+START_TEST(test_duration_invalid)
+{
+	static const char *const bad[] = {
+	    "",
+	    "-1",
+	    "1x",
+	    "1m2",
+	    "abc",
+	    "1.5h",
+	    " 1",
+	    "1 ",
+	    "+1",
+	    "1S",
+	    "1ms",
+	    "h",
+	    "1hh",
+	    "0x10",
+	    "99999999999999999999",
+	    "18446744073709551615",
+	    "9223372036854775807",
+	    "1d\n",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		dur_bad(bad[i]);
+	dur_bad(NULL);
+}
+END_TEST
+
+START_TEST(test_config_set_bad_values)
+{
+	static const char *const bad[][2] = {
+	    {"dir", ""},
+	    {"dir", "relative/dir"},
+	    {"signup", "Open"},
+	    {"signup", "yes"},
+	    {"signup", ""},
+	    {"sync", "fast"},
+	    {"signup_shell", "bin/sh"},
+	    {"default_shell", ""},
+	    {"home_base", "home"},
+	    {"passwd_file", "passwd"},
+	    {"group_file", ""},
+	    {"session_active", "0"},
+	    {"session_active", "1x"},
+	    {"session_idle", "-1"},
+	    {"session_max", ""},
+	    {"fail_interval", "0"},
+	    {"unlock_time", "0s"},
+	    {"deny", ""},
+	    {"deny", "-1"},
+	    {"deny", "5x"},
+	    {"deny", " 5"},
+	    {"deny", "+5"},
+	    {"deny", "0x10"},
+	    {"password_min", "0"},
+	    {"password_min", "abc"},
+	    {"uid_min", "999"},
+	    {"uid_max", "4294967295"},
+	    {"uid_min", "-10000"},
+	    {"hash_mem_kib", "7"},
+	    {"hash_ops", "0"},
+	    {"busy_timeout", "11m"},
+	};
+	struct la_config c, d;
+
+	la_config_defaults(&c);
+	d = c;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(set(&c, bad[i][0], bad[i][1]) == LA_E_INVAL, "%s = '%s' accepted",
+			      bad[i][0], bad[i][1]);
+		ck_assert_msg(strstr(err, bad[i][0]) != NULL, "no key in '%s'", err);
+		ck_assert_msg(memcmp(&c, &d, sizeof(c)) == 0, "%s = '%s' changed the config",
+			      bad[i][0], bad[i][1]);
+	}
+	ck_assert_int_eq(la_config_set(&c, "deny", "x", NULL, 0), LA_E_INVAL);
+}
+END_TEST
+
+START_TEST(test_config_set_unknown_key)
+{
+	struct la_config c, d;
+
+	la_config_defaults(&c);
+	d = c;
+	ck_assert_int_eq(set(&c, "bogus", "1"), LA_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(err, "unknown key 'bogus'"));
+	ck_assert_int_eq(set(&c, "Deny", "3"), LA_E_INVAL);
+	ck_assert_int_eq(set(&c, "deny ", "3"), LA_E_INVAL);
+	ck_assert_int_eq(set(&c, "", "3"), LA_E_INVAL);
+	ck_assert_int_eq(set(&c, "busy_timeout_ms", "3"), LA_E_INVAL);
+	ck_assert_mem_eq(&c, &d, sizeof(c));
+}
+END_TEST
+
+START_TEST(test_config_uid_min_above_max)
+{
+	struct la_config c, d;
+
+	la_config_defaults(&c);
+	d = c;
+	ck_assert_int_eq(set(&c, "uid_min", "60000"), LA_E_INVAL);
+	ck_assert_int_eq(set(&c, "uid_max", "9999"), LA_E_INVAL);
+	/* A refused value is not applied: the config stays usable. */
+	ck_assert_uint_le(c.uid_min, c.uid_max);
+	ck_assert_mem_eq(&c, &d, sizeof(c));
+}
+END_TEST
+
+START_TEST(test_config_load_bad_lines)
+{
+	static const char *const files[][2] = {
+	    {"# c\ndeny = 3\n\nuid_min=20000\nbogus line\ndeny = 4\n", ":5: "},
+	    {"deny = 3\nnosuchkey = 1\n", ":2: unknown key 'nosuchkey'"},
+	    {"deny = lots\n", ":1: invalid value 'lots' for 'deny'"},
+	    {"\n\n= 3\n", ":3: "},
+	    {"deny =\n", ":1: "},
+	    {"uid_min = 20000\nuid_max = 15000\n", ":2: "},
+	};
+	char want[600];
+	struct la_config c;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *p = put_file("bad.conf", files[i][0], 0644);
+
+		la_config_defaults(&c);
+		err[0] = '\0';
+		ck_assert_int_eq(la_config_load(&c, p, true, err, sizeof(err)), LA_E_INVAL);
+		snprintf(want, sizeof(want), "%s%s", p, files[i][1]);
+		ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "'%s' does not start '%s'",
+			      err, want);
+		/* Lines after the bad one are not applied. */
+		ck_assert_uint_ne(c.deny, 4);
+	}
+	ck_assert_int_eq(la_config_load(&c, put_file("x.conf", "x\n", 0644), false, NULL, 0),
+			 LA_E_INVAL);
+}
+END_TEST
+
+START_TEST(test_config_load_refuses_symlink)
+{
+	struct la_config c;
+	char link[400];
+	const char *real = put_file("real.conf", "deny = 9\n", 0644);
+
+	snprintf(link, sizeof(link), "%s/link.conf", fx.dir);
+	ck_assert_int_eq(symlink(real, link), 0);
+	la_config_defaults(&c);
+	ck_assert_int_ne(la_config_load(&c, link, false, err, sizeof(err)), LA_OK);
+	ck_assert_ptr_nonnull(strstr(err, link));
+	ck_assert_int_ne(la_config_load(&c, link, true, err, sizeof(err)), LA_OK);
+	ck_assert_uint_eq(c.deny, 5);
+	ck_assert_int_eq(la_config_load(&c, real, false, err, sizeof(err)), LA_OK);
+	ck_assert_uint_eq(c.deny, 9);
+}
+END_TEST
+
+START_TEST(test_config_load_refuses_directory)
+{
+	struct la_config c;
+
+	la_config_defaults(&c);
+	/* Reading a directory fails; that is not an empty file. */
+	ck_assert_int_ne(la_config_load(&c, fx.dir, false, err, sizeof(err)), LA_OK);
+	ck_assert_int_ne(la_config_load(&c, fx.dir, true, err, sizeof(err)), LA_OK);
+}
+END_TEST
+
+START_TEST(test_config_load_refuses_writable)
+{
+	struct la_config c;
+	const char *p = put_file("open.conf", "dir = /tmp/evil\n", 0666);
+
+	/* SPEC 2: owner and mode are checked; a file anybody can write could
+	 * point the modules at a store of the attacker's choosing. */
+	la_config_defaults(&c);
+	ck_assert_int_eq(la_config_load(&c, p, false, err, sizeof(err)), LA_E_PERM);
+	ck_assert_str_eq(c.dir, "/var/lib/luciaauth");
+}
+END_TEST
+
+START_TEST(test_store_open_refuses_db_mode)
+{
+	static const mode_t bad[] = {0666, 0604, 0606, 0622, 0602};
+
+	close_fx();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(chmod(db_path(), bad[i]), 0);
+		expect_open(LA_E_PERM, db_path());
+		ck_assert_msg(strstr(err, bad[i] & 022 ? "writable" : "readable"), "%s", err);
+	}
+	ck_assert_int_eq(chmod(db_path(), 0600), 0);
+	expect_open(LA_OK, NULL);
+	fx_reopen();
+	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
+}
+END_TEST
+
+START_TEST(test_store_open_refuses_dir_mode)
+{
+	static const mode_t bad[] = {0770, 0707, 0777, 01777, 0720};
+
+	close_fx();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(chmod(fx.cfg.dir, bad[i]), 0);
+		expect_open(LA_E_PERM, "writable");
+		ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_E_PERM);
+	}
+	ck_assert_int_eq(chmod(fx.cfg.dir, 0700), 0);
+	expect_open(LA_OK, NULL);
+}
+END_TEST
+
+START_TEST(test_store_open_missing)
+{
+	char db[LA_PATH_MAX + 32];
+
+	close_fx();
+	snprintf(db, sizeof(db), "%s", db_path());
+	ck_assert_int_eq(unlink(db), 0);
+	expect_open(LA_E_NOSTORE, "luciaauth init");
+	snprintf(fx.cfg.dir, sizeof(fx.cfg.dir), "%s/absent", fx.dir);
+	expect_open(LA_E_NOSTORE, "luciaauth init");
+	/* Neither attempt created anything. */
+	ck_assert_int_eq(access(fx.cfg.dir, F_OK), -1);
+	ck_assert_int_eq(access(db, F_OK), -1);
+	snprintf(fx.cfg.dir, sizeof(fx.cfg.dir), "relative/state");
+	expect_open(LA_E_INVAL, NULL);
+}
+END_TEST
+
+START_TEST(test_store_open_not_sqlite)
+{
+	char junk[4096];
+	FILE *f;
+
+	close_fx();
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = "this is not a database\n"[i % 23];
+	f = fopen(db_path(), "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+	ck_assert_int_eq(fclose(f), 0);
+	expect_open(LA_E_CORRUPT, NULL);
+	ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_E_CORRUPT);
+}
+END_TEST
+
+/* Run sql on the master database with a plain SQLite connection. */
+static void raw_sql(const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open(db_path(), &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s",
+		      sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+START_TEST(test_store_open_foreign_sqlite)
+{
+	close_fx();
+	ck_assert_int_eq(unlink(db_path()), 0);
+	unlink_side_files();
+	raw_sql("CREATE TABLE user (id TEXT PRIMARY KEY)");
+	ck_assert_int_eq(chmod(db_path(), 0600), 0);
+	expect_open(LA_E_CORRUPT, "not a luciaauth database");
+	/* ...and it was left alone. */
+	ck_assert_int_eq(fx_count("user"), 0);
+	ck_assert_int_eq(fx_count("users"), -1);
+}
+END_TEST
+
+START_TEST(test_store_open_newer_schema)
+{
+	fx_add_user("alice", "correct horse", NULL);
+	close_fx();
+	raw_sql("INSERT INTO schema_version VALUES (99, 0)");
+	expect_open(LA_E_SCHEMA, "99");
+	ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_E_SCHEMA);
+	ck_assert_int_eq(fx_count("users"), 1);
+}
+END_TEST
+
+START_TEST(test_store_open_refuses_symlink)
+{
+	char real[LA_PATH_MAX + 32];
+
+	close_fx();
+	snprintf(real, sizeof(real), "%s/real.db", fx.cfg.dir);
+	ck_assert_int_eq(rename(db_path(), real), 0);
+	ck_assert_int_eq(symlink(real, db_path()), 0);
+	expect_open(LA_E_PERM, "symbolic link");
+}
+END_TEST
+
+START_TEST(test_store_open_refuses_foreign_owner)
+{
+	close_fx();
+	if (geteuid() != 0)
+		return; /* needs root to give the file away */
+	ck_assert_int_eq(chown(db_path(), 12345, (gid_t)-1), 0);
+	expect_open(LA_E_PERM, "owned by uid 12345");
+}
+END_TEST
+
+/* ---- limits --------------------------------------------------------- */
+
+START_TEST(test_duration_limits)
+{
+	/* 100 years, in every unit, and one more unit. */
+	ck_assert_int_eq(dur("36500d"), 36500 * DAY);
+	ck_assert_int_eq(dur("876000h"), 36500 * DAY);
+	ck_assert_int_eq(dur("52560000m"), 36500 * DAY);
+	ck_assert_int_eq(dur("3153600000s"), 36500 * DAY);
+	ck_assert_int_eq(dur("3153600000"), 36500 * DAY);
+	dur_bad("36501d");
+	dur_bad("876001h");
+	dur_bad("52560001m");
+	dur_bad("3153600001");
+}
+END_TEST
+
+START_TEST(test_config_number_limits)
+{
+	static const char *const good[][2] = {
+	    {"uid_min", "1000"},	 {"uid_max", "4294967294"}, {"deny", "1000"},
+	    {"password_min", "1"},	 {"password_min", "256"},   {"hash_mem_kib", "8"},
+	    {"hash_mem_kib", "4194304"}, {"hash_ops", "1"},	    {"hash_ops", "100"},
+	    {"busy_timeout", "10m"},	 {"busy_timeout", "600"},
+	};
+	static const char *const bad[][2] = {
+	    {"deny", "1001"},	 {"password_min", "257"}, {"hash_mem_kib", "4194305"},
+	    {"hash_ops", "101"}, {"busy_timeout", "601"}, {"deny", "99999999999999999999"},
+	};
+	struct la_config c;
+
+	la_config_defaults(&c);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(set(&c, good[i][0], good[i][1]) == LA_OK, "%s = %s: %s", good[i][0],
+			      good[i][1], err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(set(&c, bad[i][0], bad[i][1]) == LA_E_INVAL, "%s = %s accepted",
+			      bad[i][0], bad[i][1]);
+	ck_assert_uint_eq(c.uid_min, 1000);
+	ck_assert_uint_eq(c.uid_max, 4294967294u);
+	ck_assert_uint_eq(c.busy_timeout_ms, 600000);
+}
+END_TEST
+
+START_TEST(test_config_path_limits)
+{
+	char v[LA_PATH_MAX + 2];
+	struct la_config c;
+
+	la_config_defaults(&c);
+	memset(v, 'd', sizeof(v));
+	v[0] = '/';
+	v[LA_PATH_MAX] = '\0';
+	ck_assert_int_eq(set(&c, "dir", v), LA_E_INVAL);
+	v[LA_PATH_MAX - 1] = '\0';
+	ck_assert_int_eq(set(&c, "dir", v), LA_OK);
+	ck_assert_str_eq(c.dir, v);
+	v[LA_FIELD_MAX + 1] = '\0';
+	ck_assert_int_eq(set(&c, "default_shell", v), LA_E_INVAL);
+	v[LA_FIELD_MAX] = '\0';
+	ck_assert_int_eq(set(&c, "default_shell", v), LA_OK);
+}
+END_TEST
+
+START_TEST(test_config_load_long_line)
+{
+	size_t n = LA_PATH_MAX + 200;
+	char *text = malloc(n + 16);
+	struct la_config c;
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, ' ', n);
+	memcpy(text, "deny = 3\n# ", 11);
+	memcpy(text + n - 8, " = 4\n", 6);
+	la_config_defaults(&c);
+	ck_assert_int_eq(
+	    la_config_load(&c, put_file("long.conf", text, 0644), false, err, sizeof(err)),
+	    LA_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(err, ":2: "));
+	free(text);
+}
+END_TEST
+
+START_TEST(test_config_load_uid_range_order)
+{
+	struct la_config c;
+	const char *p = put_file("range.conf", "uid_min = 60000\nuid_max = 70000\n", 0644);
+
+	/* A valid file may name uid_min first even when it is above the
+	 * default uid_max; only the final pair has to be in order. */
+	la_config_defaults(&c);
+	ck_assert_msg(la_config_load(&c, p, false, err, sizeof(err)) == LA_OK, "%s", err);
+	ck_assert_uint_eq(c.uid_min, 60000);
+	ck_assert_uint_eq(c.uid_max, 70000);
+}
+END_TEST
+
+Suite *suite_config(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, test_config_defaults);
+	tcase_add_test(tc, test_duration_valid);
+	tcase_add_test(tc, test_config_set_every_key);
+	tcase_add_test(tc, test_config_load_file);
+	tcase_add_test(tc, test_config_load_missing);
+	tcase_add_test(tc, test_store_created_modes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, test_duration_invalid);
+	tcase_add_test(tc, test_config_set_bad_values);
+	tcase_add_test(tc, test_config_set_unknown_key);
+	tcase_add_test(tc, test_config_uid_min_above_max);
+	tcase_add_test(tc, test_config_load_bad_lines);
+	tcase_add_test(tc, test_config_load_refuses_symlink);
+	tcase_add_test(tc, test_config_load_refuses_directory);
+	tcase_add_test(tc, test_config_load_refuses_writable);
+	tcase_add_test(tc, test_store_open_refuses_db_mode);
+	tcase_add_test(tc, test_store_open_refuses_dir_mode);
+	tcase_add_test(tc, test_store_open_missing);
+	tcase_add_test(tc, test_store_open_not_sqlite);
+	tcase_add_test(tc, test_store_open_foreign_sqlite);
+	tcase_add_test(tc, test_store_open_newer_schema);
+	tcase_add_test(tc, test_store_open_refuses_symlink);
+	tcase_add_test(tc, test_store_open_refuses_foreign_owner);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	tcase_add_test(tc, test_duration_limits);
+	tcase_add_test(tc, test_config_number_limits);
+	tcase_add_test(tc, test_config_path_limits);
+	tcase_add_test(tc, test_config_load_long_line);
+	tcase_add_test(tc, test_config_load_uid_range_order);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -199,7 +199,7 @@ tap_exec() {
 }
 
 t_run() {
-	local tap_in_mode=none tap_in= tap_nopts=0 tap_unchanged=0 tap_nosecret=0 tap_quiet_ok=0
+	local tap_in_mode=none tap_in='' tap_nopts=0 tap_unchanged=0 tap_nosecret=0 tap_quiet_ok=0
 	local -a tap_out_re=() tap_out_nre=() tap_err_re=() tap_err_nre=()
 	tap_opts "$@"
 	shift "$tap_nopts"
@@ -209,9 +209,9 @@ t_run() {
 }
 
 t_cmd() {
-	local tap_in_mode=none tap_in= tap_nopts=0 tap_unchanged=0 tap_nosecret=0 tap_quiet_ok=0
+	local tap_in_mode=none tap_in='' tap_nopts=0 tap_unchanged=0 tap_nosecret=0 tap_quiet_ok=0
 	local -a tap_out_re=() tap_out_nre=() tap_err_re=() tap_err_nre=()
-	local want desc before= after= re
+	local want desc before='' after='' re
 	local -a why=()
 	tap_opts "$@"
 	shift "$tap_nopts"
@@ -250,8 +250,7 @@ t_cmd() {
 	if [ "$tap_unchanged" = 1 ]; then
 		after=$(tap_db_state)
 		if [ "$before" != "$after" ]; then
-			why+=("store changed")
-			diag "before: $before" "after:  $after"
+			why+=("store changed; before: ${before//$'\n'/ | }" "               after:  ${after//$'\n'/ | }")
 		fi
 		printf '%s' "$after" | head -n1 | grep -qx ok || why+=("integrity_check is not ok")
 	fi

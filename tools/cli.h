@@ -82,11 +82,6 @@ int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv);
 int cli_cmd_login(struct cli_ctx *c, int argc, char **argv);
 
 /* ---- dispatch and options (luciaauth.c) ------------------------------ */
-/* Run argv[0] looked up in table (recursing into sub-tables); returns the
- * exit status.  Accepts --json and --help between command words. */
-int cli_dispatch(struct cli_ctx *c, const struct cli_cmd *table, int argc, char **argv);
-/* Print the synopsis lines of table (prefix = command words so far). */
-void cli_print_synopsis(FILE *f, const struct cli_cmd *table, const char *prefix);
 /* getopt_long for subcommands: the caller sets optind = 0 first.  Handles
  * --json and --help itself; returns the next command-specific option, or
  * -1 at the end with *status = CLI_CONTINUE, 0 after --help (usage printed)
@@ -95,7 +90,7 @@ int cli_getopt(struct cli_ctx *c, int argc, char **argv, const struct option *lo
 	       int *status);
 /* After option parsing: check that min..max positional arguments remain.
  * CLI_CONTINUE or CLI_EUSAGE (message printed). */
-int cli_nargs(struct cli_ctx *c, int argc, char **argv, int min, int max);
+int cli_nargs(struct cli_ctx *c, int argc, int min, int max);
 /* Option parsing for subcommands with only --json/--help. */
 int cli_simple_args(struct cli_ctx *c, int argc, char **argv, int min, int max);
 

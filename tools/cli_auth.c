@@ -233,7 +233,7 @@ static int signup_opts(struct cli_ctx *c, int argc, char **argv, struct signup_a
 	}
 	if (status != CLI_CONTINUE)
 		return status;
-	r = cli_nargs(c, argc, argv, 0, 0);
+	r = cli_nargs(c, argc, 0, 0);
 	if (r != CLI_CONTINUE)
 		return r;
 	if (!a->username)
@@ -340,7 +340,7 @@ int cli_cmd_login(struct cli_ctx *c, int argc, char **argv)
 	}
 	if (r != CLI_CONTINUE || status != CLI_CONTINUE)
 		return r != CLI_CONTINUE ? r : status;
-	r = cli_nargs(c, argc, argv, 0, 0);
+	r = cli_nargs(c, argc, 0, 0);
 	if (r != CLI_CONTINUE)
 		return r;
 	if (!ident)

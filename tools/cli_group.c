@@ -30,7 +30,7 @@ static int group_add(struct cli_ctx *c, int argc, char **argv)
 			return cli_usage(c, "invalid gid '%s' (a positive decimal number)", optarg);
 	if (status != CLI_CONTINUE)
 		return status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	name = argv[optind];

@@ -54,7 +54,7 @@ static int key_add_opts(struct cli_ctx *c, int argc, char **argv, struct key_add
 	}
 	if (status != CLI_CONTINUE)
 		return status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	a->user = argv[optind];

@@ -123,7 +123,7 @@ static int parse_from_env(struct cli_ctx *c, int argc, char **argv, bool *from_e
 			*from_env = true;
 	if (status != CLI_CONTINUE)
 		return status;
-	return cli_nargs(c, argc, argv, 0, 0);
+	return cli_nargs(c, argc, 0, 0);
 }
 
 /* An invalid token gets the library's generic text, never the detail. */
@@ -265,7 +265,7 @@ static int session_revoke_all(struct cli_ctx *c, int argc, char **argv)
 			except = optarg;
 	if (status != CLI_CONTINUE)
 		return status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	user = argv[optind];

@@ -101,7 +101,7 @@ static int user_add_opts(struct cli_ctx *c, int argc, char **argv, struct la_use
 	}
 	if (r != CLI_CONTINUE || status != CLI_CONTINUE)
 		return r != CLI_CONTINUE ? r : status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	spec->username = argv[optind];
@@ -184,7 +184,7 @@ static int user_mod(struct cli_ctx *c, int argc, char **argv)
 		r = spec_option(c, opt, &spec, &groups);
 	if (r != CLI_CONTINUE || status != CLI_CONTINUE)
 		return r != CLI_CONTINUE ? r : status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	if (spec.set == 0)
@@ -279,7 +279,7 @@ static int user_expire(struct cli_ctx *c, int argc, char **argv)
 			at = optarg;
 	if (status != CLI_CONTINUE)
 		return status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	name = argv[optind];
@@ -539,7 +539,7 @@ int cli_cmd_passwd(struct cli_ctx *c, int argc, char **argv)
 			pw_stdin = true;
 	if (status != CLI_CONTINUE)
 		return status;
-	r = cli_nargs(c, argc, argv, 1, 1);
+	r = cli_nargs(c, argc, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	name = argv[optind];

@@ -86,14 +86,15 @@ static void append_word(struct cli_ctx *c, const char *w)
 	snprintf(c->cmd + len, sizeof(c->cmd) - len, "%s%s", len ? " " : "", w);
 }
 
-void cli_print_synopsis(FILE *f, const struct cli_cmd *table, const char *prefix)
+/* Print the synopsis lines of table (prefix = command words so far). */
+static void print_synopsis(FILE *f, const struct cli_cmd *table, const char *prefix)
 {
 	char sub[128];
 
 	for (const struct cli_cmd *e = table; e->name; e++) {
 		if (e->sub) {
 			snprintf(sub, sizeof(sub), "%s %s", prefix, e->name);
-			cli_print_synopsis(f, e->sub, sub);
+			print_synopsis(f, e->sub, sub);
 		} else {
 			fprintf(f, "  " CLI_NAME "%s %s%s%s\n", prefix, e->name,
 				e->usage[0] ? " " : "", e->usage);
@@ -107,10 +108,12 @@ static void print_group_usage(FILE *f, const struct cli_ctx *c, const struct cli
 
 	snprintf(prefix, sizeof(prefix), "%s%s", c->cmd[0] ? " " : "", c->cmd);
 	fprintf(f, "Usage:\n");
-	cli_print_synopsis(f, table, prefix);
+	print_synopsis(f, table, prefix);
 }
 
-int cli_dispatch(struct cli_ctx *c, const struct cli_cmd *table, int argc, char **argv)
+/* Run argv[0] looked up in table (recursing into sub-tables); returns the
+ * exit status.  Accepts --json and --help between command words. */
+static int dispatch(struct cli_ctx *c, const struct cli_cmd *table, int argc, char **argv)
 {
 	const struct cli_cmd *e = table;
 
@@ -136,7 +139,7 @@ int cli_dispatch(struct cli_ctx *c, const struct cli_cmd *table, int argc, char 
 		return cli_usage(c, "unknown command '%s'", argv[0]);
 	append_word(c, e->name);
 	if (e->sub)
-		return cli_dispatch(c, e->sub, argc - 1, argv + 1);
+		return dispatch(c, e->sub, argc - 1, argv + 1);
 	c->leaf = e;
 	return e->fn(c, argc, argv);
 }
@@ -192,14 +195,17 @@ int cli_getopt(struct cli_ctx *c, int argc, char **argv, const struct option *lo
 	}
 }
 
-int cli_nargs(struct cli_ctx *c, int argc, char **argv, int min, int max)
+int cli_nargs(struct cli_ctx *c, int argc, int min, int max)
 {
 	int n = argc - optind;
 
 	if (n < min)
 		return cli_usage(c, "missing argument (expected: %s)", c->leaf->usage);
+	/* Not echoed: a stray argument may be a secret typed in the wrong place. */
+	if (n > max && max == 0)
+		return cli_usage(c, "unexpected argument (%s takes no arguments)", c->cmd);
 	if (n > max)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind + max]);
+		return cli_usage(c, "too many arguments (expected: %s)", c->leaf->usage);
 	return CLI_CONTINUE;
 }
 
@@ -213,7 +219,7 @@ int cli_simple_args(struct cli_ctx *c, int argc, char **argv, int min, int max)
 		; /* only --json and --help: handled by cli_getopt */
 	if (status != CLI_CONTINUE)
 		return status;
-	return cli_nargs(c, argc, argv, min, max);
+	return cli_nargs(c, argc, min, max);
 }
 
 /* ---- main ----------------------------------------------------------- */
@@ -224,7 +230,7 @@ static void print_help(void)
 	       "Manage the luciaauth credential store: users, groups, auth keys and\n"
 	       "sessions; sign up and sign in for web applications.\n\n"
 	       "Commands:\n");
-	cli_print_synopsis(stdout, top_cmds, "");
+	print_synopsis(stdout, top_cmds, "");
 	printf("\nGlobal options:\n"
 	       "  --config FILE  configuration file (default " LA_DEFAULT_CONFIG ")\n"
 	       "  --dir DIR      state directory (overrides 'dir' in the configuration)\n"
@@ -301,5 +307,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Usage: " CLI_NAME " [--config FILE] [--dir DIR] [--json] COMMAND ...\n");
 		return CLI_EUSAGE;
 	}
-	return finish(cli_dispatch(&c, top_cmds, argc - optind, argv + optind));
+	return finish(dispatch(&c, top_cmds, argc - optind, argv + optind));
 }
