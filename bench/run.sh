@@ -132,7 +132,7 @@ mv -f -- "$l_jsonl.tmp" "$l_jsonl"
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n1)
 tmpfs_dir=${TMPDIR:-/tmp}
 fstype=$(df -PT -- "$tmpfs_dir" 2>/dev/null | awk 'NR == 2 { print $2 " (" $7 ")" }')
-virt=$(systemd-detect-virt 2>/dev/null || true)
+virt=$(LC_ALL=C lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor:[[:space:]]*//p' | head -n1)
 export RUN_CPU="${cpu:-unknown} x $(nproc 2>/dev/null || echo '?')${virt:+, virtualised ($virt)}"
 export RUN_KERNEL="$(uname -sr)"
 export RUN_FS="$tmpfs_dir on ${fstype:-unknown}"
@@ -178,8 +178,9 @@ def fmt_int(v):
 
 md.append("# Session benchmark: libluciaauth vs Lucia v2\n")
 md.append(f"Run {env['RUN_DATE']}; {env['RUN_ROUNDS']} round(s) per setting, "
-          f"n = {env['RUN_N']} sequential operations per kind and run, medians shown "
-          "(ratio range over the rounds in brackets; each round runs both sides back to back).\n")
+          f"n = {env['RUN_N']} sequential operations per kind and run. ops/s are medians over the "
+          "rounds; each round runs both sides back to back, and the ratio is the median of the "
+          "per-round ratios (range: lowest–highest round).\n")
 md.append("Machine: " + env["RUN_CPU"] + "; " + env["RUN_KERNEL"] + "; databases in " +
           env["RUN_FS"] + "; load average " + env["RUN_LOAD"] + ".\n")
 
@@ -218,9 +219,11 @@ for sync in syncs:
         lm = med([r["ops_per_s"] for r in l])
         ratio = rng = None
         if cm is not None and lm:
-            ratio = cm / lm
+            # Each round runs both sides back to back: the median of the
+            # per-round ratios pairs figures measured under the same load.
             by_round = {r["round"]: r["ops_per_s"] for r in l}
-            rs = [r["ops_per_s"] / by_round[r["round"]] for r in c if r["round"] in by_round]
+            rs = [r["ops_per_s"] / by_round[r["round"]] for r in c if by_round.get(r["round"])]
+            ratio = med(rs) if rs else cm / lm
             if len(rs) > 1:
                 rng = f"{min(rs):.2f}–{max(rs):.2f}"
         target = TARGETS.get(op)
@@ -250,29 +253,41 @@ for sync in syncs:
         hsh = med([r["hash_us"] for r in cs])
         ovh = med([r["overhead_us"] for r in cs])
         p99 = max(r["total_p99_us"] for r in cs)
-        res = "PASS" if ovh < 1000 else "MISS"
+        split = all(r.get("nonhash_us") is not None for r in cs)
+        if split:
+            other = med([r["nonhash_us"] for r in cs])
+            other_p99 = max(r["nonhash_p99_us"] for r in cs)
+            how = (f"measured inside each call; p99 {other_p99:.0f} us; "
+                   f"total - separate hash: {ovh:.0f} us")
+        else:
+            other = ovh
+            how = "total - separately timed hash"
+        res = "PASS" if other < 1000 else "MISS"
         if res == "MISS":
             missed.append(f"sign-in overhead ({sync})")
-        line = (f"  sign-in (la_authenticate, {cs[0]['hash']}): total {tot/1000:.2f} ms = hash "
-                f"{hsh/1000:.2f} ms + other {ovh:.0f} us (target < 1000 us: {res}); "
-                f"worst p99 total {p99/1000:.2f} ms")
-        out.append(line)
+        out.append(f"  sign-in, la_authenticate ({cs[0]['hash']}):")
+        out.append(f"    total {tot/1000:.2f} ms (worst p99 {p99/1000:.2f} ms), hash alone "
+                   f"{hsh/1000:.2f} ms")
+        out.append(f"    everything else {other:.0f} us ({how})")
+        out.append(f"    target < 1000 us: {res}")
         md.append("")
-        md.append(f"Sign-in, `la_authenticate` ({cs[0]['hash']}): total {tot/1000:.2f} ms = hash "
-                  f"{hsh/1000:.2f} ms + everything else **{ovh:.0f} µs** (target < 1 ms: {res}).")
+        md.append(f"Sign-in, `la_authenticate` ({cs[0]['hash']}): total {tot/1000:.2f} ms; the hash "
+                  f"alone (`la_verify_password`) {hsh/1000:.2f} ms; everything else "
+                  f"**{other:.0f} µs** ({how.replace('us', 'µs')}); target < 1 ms: {res}.")
         if lo:
-            lo_ovh = med([r["overhead_us"] for r in lo])
+            lo_ovh = med([r["overhead_us"] if r.get("nonhash_us") is None else r["nonhash_us"]
+                          for r in lo])
             lo_tot = med([r["total_us"] for r in lo])
             out.append(f"    at minimum hash cost ({lo[0]['hash']}): total {lo_tot:.0f} us, "
-                       f"non-hash {lo_ovh:.0f} us")
+                       f"everything else {lo_ovh:.0f} us")
             md.append(f"At libsodium's minimum cost ({lo[0]['hash']}) the same call takes "
                       f"{lo_tot:.0f} µs, of which {lo_ovh:.0f} µs are not the hash.")
         if ls:
             lt = med([r["ms_per_op"] for r in ls])
             lh = med([r["hash_ms"] for r in ls])
             lother = med([r["other_ms"] for r in ls])
-            out.append(f"    Lucia v2 useKey + createSession ({ls[0]['hash']}): {lt:.2f} ms = hash "
-                       f"{lh:.2f} ms + other {lother*1000:.0f} us")
+            out.append(f"    Lucia v2 useKey + createSession ({ls[0]['hash']}): {lt:.2f} ms = "
+                       f"hash {lh:.2f} ms + other {lother*1000:.0f} us")
             md.append(f"Lucia v2 `useKey` + `createSession` ({ls[0]['hash']}): {lt:.2f} ms = "
                       f"hash {lh:.2f} ms + other {lother*1000:.0f} µs.")
     md.append("")

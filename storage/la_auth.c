@@ -23,13 +23,16 @@
 
 static const char SQL_KEY_HASH[] =
 	"SELECT user_id, hashed_password FROM auth_keys WHERE id = ?1";
-static const char SQL_LOCKOUT_GET[] =
-	"SELECT failures, first_failure, locked_until FROM lockout WHERE user_id = ?1";
+static const char SQL_LOCKOUT_GET[] = "SELECT locked_until FROM lockout WHERE user_id = ?1";
 static const char SQL_LOCKOUT_PUT[] =
-	"INSERT INTO lockout (user_id, failures, first_failure, locked_until)"
-	" VALUES (?1, ?2, ?3, ?4) ON CONFLICT(user_id) DO UPDATE SET failures = ?2,"
-	" first_failure = ?3, locked_until = ?4";
+	"INSERT INTO lockout (user_id, locked_until) VALUES (?1, ?2)"
+	" ON CONFLICT(user_id) DO UPDATE SET locked_until = ?2";
 static const char SQL_LOCKOUT_CLEAR[] = "DELETE FROM lockout WHERE user_id = ?1";
+/* ?2 = the oldest failure that still counts, ?3 = now. */
+static const char SQL_FAILURES_PRUNE[] = "DELETE FROM auth_failures WHERE user_id = ?1 AND at < ?2";
+static const char SQL_FAILURE_INSERT[] = "INSERT INTO auth_failures (user_id, at) VALUES (?1, ?2)";
+static const char SQL_FAILURE_COUNT[] = "SELECT count(*) FROM auth_failures WHERE user_id = ?1";
+static const char SQL_FAILURES_CLEAR[] = "DELETE FROM auth_failures WHERE user_id = ?1";
 static const char SQL_REHASH[] =
 	"UPDATE auth_keys SET hashed_password = ?2 WHERE id = ?1 AND hashed_password = ?3";
 
@@ -119,62 +122,67 @@ static la_rc verify(struct la_store *st, const char *password, struct attempt *a
 	return LA_OK;
 }
 
-struct lockout {
-	int64_t failures, first, until;
-};
-
-static la_rc lockout_get(struct la_store *st, const char *user_id, struct lockout *l)
+/* Run sql with ?1 = user_id and, if it has one, ?2 = v. */
+static la_rc exec_user(struct la_store *st, const char *sql, const char *user_id, int64_t v)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_LOCKOUT_GET);
+	sqlite3_stmt *s = store_stmt(st, sql);
+
+	if (!s)
+		return LA_E_DB;
+	store_bind_text(s, 1, user_id, false);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		sqlite3_bind_int64(s, 2, v);
+	return store_step_done(st, s, "lockout");
+}
+
+/* One-value query with ?1 = user_id; 0 when there is no row. */
+static la_rc query_user(struct la_store *st, const char *sql, const char *user_id, int64_t *v)
+{
+	sqlite3_stmt *s = store_stmt(st, sql);
 	int r;
 
-	memset(l, 0, sizeof(*l));
+	*v = 0;
 	if (!s)
 		return LA_E_DB;
 	store_bind_text(s, 1, user_id, false);
 	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		l->failures = sqlite3_column_int64(s, 0);
-		l->first = sqlite3_column_int64(s, 1);
-		l->until = sqlite3_column_int64(s, 2);
-	}
+	if (r == SQLITE_ROW)
+		*v = sqlite3_column_int64(s, 0);
 	store_stmt_done(s);
 	return r == SQLITE_ROW || r == SQLITE_DONE ? LA_OK : store_db_fail(st, r, "lockout");
 }
 
-static la_rc count_failure(struct la_store *st, const char *user_id, struct lockout *l,
-			   int64_t now)
+/* Record a failure; lock when deny failures fall inside fail_interval.  The
+ * failures that caused a lock are spent when it ends, so the first failure
+ * after a lock starts a new count. */
+static la_rc count_failure(struct la_store *st, const char *user_id, int64_t until, int64_t now)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_LOCKOUT_PUT);
+	int64_t n = 0;
+	la_rc rc = LA_OK;
 
-	if (!s)
-		return LA_E_DB;
-	/* An expired lock or an old first failure starts a new count. */
-	if ((l->until && l->until <= now) || now - l->first > st->cfg.fail_interval_ms) {
-		l->failures = 0;
-		l->until = 0;
+	if (until && until <= now) {
+		rc = exec_user(st, SQL_FAILURES_CLEAR, user_id, 0);
+		if (rc == LA_OK)
+			rc = exec_user(st, SQL_LOCKOUT_CLEAR, user_id, 0);
 	}
-	if (l->failures == 0)
-		l->first = now;
-	l->failures++;
-	if (st->cfg.deny && l->failures >= st->cfg.deny && !l->until)
-		l->until = now + st->cfg.unlock_time_ms;
-	store_bind_text(s, 1, user_id, false);
-	sqlite3_bind_int64(s, 2, l->failures);
-	sqlite3_bind_int64(s, 3, l->first);
-	sqlite3_bind_int64(s, 4, l->until);
-	return store_step_done(st, s, "lockout");
+	if (rc == LA_OK)
+		rc = exec_user(st, SQL_FAILURES_PRUNE, user_id, now - st->cfg.fail_interval_ms);
+	if (rc == LA_OK)
+		rc = exec_user(st, SQL_FAILURE_INSERT, user_id, now);
+	if (rc == LA_OK)
+		rc = query_user(st, SQL_FAILURE_COUNT, user_id, &n);
+	if (rc == LA_OK && st->cfg.deny && n >= st->cfg.deny)
+		rc = exec_user(st, SQL_LOCKOUT_PUT, user_id, now + st->cfg.unlock_time_ms);
+	return rc;
 }
 
 static la_rc record_success(struct la_store *st, const char *user_id, const struct attempt *a)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_LOCKOUT_CLEAR);
-	la_rc rc;
+	sqlite3_stmt *s;
+	la_rc rc = exec_user(st, SQL_LOCKOUT_CLEAR, user_id, 0);
 
-	if (!s)
-		return LA_E_DB;
-	store_bind_text(s, 1, user_id, false);
-	rc = store_step_done(st, s, "lockout");
+	if (rc == LA_OK)
+		rc = exec_user(st, SQL_FAILURES_CLEAR, user_id, 0);
 	if (rc != LA_OK || !a->new_hash[0])
 		return rc;
 	s = store_stmt(st, SQL_REHASH);
@@ -190,20 +198,19 @@ static la_rc record_success(struct la_store *st, const char *user_id, const stru
 /* MUST 2: one transaction re-reads the counters and records the result. */
 static la_rc record(struct la_store *st, const struct la_user *u, const struct attempt *a)
 {
-	int64_t now = la_store_now(st);
-	struct lockout l;
+	int64_t now = la_store_now(st), until = 0;
 	la_rc rc, result = a->ok ? LA_OK : LA_E_AUTH;
 
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
-	rc = lockout_get(st, u->id, &l);
-	if (rc == LA_OK && st->cfg.deny && l.until > now)
+	rc = query_user(st, SQL_LOCKOUT_GET, u->id, &until);
+	if (rc == LA_OK && st->cfg.deny && until > now)
 		result = LA_E_LOCKED;
 	else if (rc == LA_OK && a->ok)
 		rc = record_success(st, u->id, a);
 	else if (rc == LA_OK)
-		rc = count_failure(st, u->id, &l, now);
+		rc = count_failure(st, u->id, until, now);
 	if (rc == LA_OK)
 		rc = store_commit(st);
 	else

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "la_int.h"
@@ -88,9 +89,12 @@ static la_rc parse_ulong(const char *s, unsigned long min, unsigned long max, un
 	return LA_OK;
 }
 
+/* Paths end up in passwd fields (shells, homes) or are opened: absolute,
+ * UTF-8, no ':' or control characters. */
 static la_rc set_path(char *dst, size_t len, const char *v, bool absolute)
 {
-	if (!*v || strlen(v) >= len || (absolute && v[0] != '/'))
+	if (!*v || strlen(v) >= len || (absolute && v[0] != '/') ||
+	    !store_valid_utf8_text(v, len - 1, false))
 		return LA_E_INVAL;
 	memcpy(dst, v, strlen(v) + 1);
 	return LA_OK;
@@ -244,6 +248,28 @@ static la_rc parse_line(struct la_config *c, char *line, char *err, size_t errle
 	return la_config_set(c, key, value, err, errlen);
 }
 
+/* The config names the state directory and the account files: a file that
+ * someone else could have written is not trusted (SPEC 2). */
+static la_rc check_config_file(int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (err)
+			snprintf(err, errlen, "%s is not a regular file", path);
+		return LA_E_INVAL;
+	}
+	if ((sb.st_uid != 0 && sb.st_uid != geteuid()) || (sb.st_mode & (S_IWGRP | S_IWOTH))) {
+		if (err)
+			snprintf(err, errlen,
+				 "%s is writable by someone other than root (owner uid %u, "
+				 "mode %04o); refusing",
+				 path, (unsigned)sb.st_uid, (unsigned)(sb.st_mode & 07777));
+		return LA_E_PERM;
+	}
+	return LA_OK;
+}
+
 la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, char *err,
 		     size_t errlen)
 {
@@ -255,11 +281,19 @@ la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, cha
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT && missing_ok)
+		int e = errno;
+
+		if (e == ENOENT && missing_ok)
 			return LA_OK;
 		if (err)
-			snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return errno == ENOENT ? LA_E_NOSTORE : errno == EACCES ? LA_E_PERM : LA_E_IO;
+			snprintf(err, errlen, "cannot open %s: %s", path,
+				 e == ELOOP ? "is a symbolic link" : strerror(e));
+		return e == ENOENT ? LA_E_NOSTORE : (e == EACCES || e == ELOOP) ? LA_E_PERM : LA_E_IO;
+	}
+	rc = check_config_file(fd, path, err, errlen);
+	if (rc != LA_OK) {
+		close(fd);
+		return rc;
 	}
 	f = fdopen(fd, "r");
 	if (!f) {
@@ -279,6 +313,11 @@ la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, cha
 				snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
 			break;
 		}
+	}
+	if (rc == LA_OK && ferror(f)) {
+		if (err)
+			snprintf(err, errlen, "cannot read %s", path);
+		rc = LA_E_IO;
 	}
 	fclose(f);
 	/* Checked once the whole file is read: the keys may come in any order. */

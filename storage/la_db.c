@@ -134,6 +134,12 @@ la_rc la_store_open(const struct la_config *cfg, unsigned flags, struct la_store
 		return store_fail(st, LA_E_INVAL, "state directory must be an absolute path");
 	if (st->cfg.uid_min > st->cfg.uid_max)
 		return store_fail(st, LA_E_INVAL, "uid_min is greater than uid_max");
+	/* These become passwd fields of new accounts. */
+	if (!store_valid_path(st->cfg.default_shell) || !store_valid_path(st->cfg.signup_shell) ||
+	    !store_valid_path(st->cfg.home_base))
+		return store_fail(st, LA_E_INVAL,
+				  "default_shell, signup_shell and home_base must be absolute "
+				  "paths without ':' or control characters");
 	snprintf(path, sizeof(path), "%s/%s", st->cfg.dir, LA_DB_NAME);
 	rc = open_dir(st, create);
 	if (rc == LA_OK)

@@ -59,33 +59,40 @@ la_rc la_group_get(struct la_store *st, const char *name, struct la_group *out)
 }
 
 /* The gid for a new group: the local group's for a merge group, the given
- * one if free, or the next free id in the store's range. */
-static la_rc choose_gid(struct la_store *st, const char *name, uint32_t gid, uint32_t *out)
+ * one if free, or the next free id in the store's range (*allocated). */
+static la_rc choose_gid(struct la_store *st, const char *name, uint32_t gid, uint32_t *out,
+			bool *allocated)
 {
 	uint32_t sys_gid = 0;
-	bool is_free = false;
-	la_rc rc;
+	bool merge = false, is_free = false;
+	la_rc rc = store_system_group(st, name, 0, &merge, &sys_gid);
 
-	if (store_system_group(st, name, 0, &sys_gid)) {
-		if (gid && gid != sys_gid)
-			return store_fail(st, LA_E_EXISTS,
-					  "local group '%s' has gid %u; a merge group must use it",
-					  name, sys_gid);
+	*allocated = false;
+	if (rc != LA_OK)
+		return rc;
+	if (merge && gid && gid != sys_gid)
+		return store_fail(st, LA_E_EXISTS,
+				  "local group '%s' has gid %u; a merge group must use it", name,
+				  sys_gid);
+	if (merge && sys_gid == 0)
+		return store_fail(st, LA_E_RANGE, "refusing to merge into the root group");
+	if (merge) {
 		gid = sys_gid;
 	} else if (!gid) {
+		*allocated = true;
 		return store_id_allocate(st, out);
 	} else if (gid < st->cfg.uid_min || gid > st->cfg.uid_max) {
 		return store_fail(st, LA_E_RANGE, "gid %u is outside %u..%u", gid,
 				  st->cfg.uid_min, st->cfg.uid_max);
 	}
-	rc = store_id_free(st, gid, gid == sys_gid, &is_free);
+	rc = store_id_free(st, gid, merge, &is_free);
 	if (rc == LA_OK && !is_free)
 		rc = store_fail(st, LA_E_EXISTS, "gid %u is already in use", gid);
 	*out = gid;
 	return rc;
 }
 
-static la_rc insert_group(struct la_store *st, const char *name, uint32_t gid)
+static la_rc insert_group(struct la_store *st, const char *name, uint32_t gid, bool allocated)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_INSERT);
 	la_rc rc;
@@ -95,15 +102,16 @@ static la_rc insert_group(struct la_store *st, const char *name, uint32_t gid)
 	sqlite3_bind_int64(s, 1, gid);
 	store_bind_text(s, 2, name, false);
 	rc = store_step_done(st, s, "insert group");
-	if (rc != LA_OK || gid < st->cfg.uid_min || gid > st->cfg.uid_max)
-		return rc;
-	return store_id_mark(st, gid);
+	if (rc == LA_OK)
+		rc = store_id_mark(st, gid, allocated);
+	return rc;
 }
 
 la_rc la_group_add(struct la_store *st, const char *name, uint32_t gid, struct la_group *out)
 {
 	bool used = false;
 	uint32_t chosen = 0;
+	bool allocated = false;
 	la_rc rc;
 
 	store_clear_error(st);
@@ -118,9 +126,9 @@ la_rc la_group_add(struct la_store *st, const char *name, uint32_t gid, struct l
 	if (rc == LA_OK && used)
 		rc = store_fail(st, LA_E_GROUP_EXISTS, "group '%s' already exists", name);
 	if (rc == LA_OK)
-		rc = choose_gid(st, name, gid, &chosen);
+		rc = choose_gid(st, name, gid, &chosen, &allocated);
 	if (rc == LA_OK)
-		rc = insert_group(st, name, chosen);
+		rc = insert_group(st, name, chosen, allocated);
 	if (rc == LA_OK)
 		rc = la_group_get(st, name, out);
 	if (rc == LA_OK)
@@ -154,6 +162,8 @@ la_rc la_group_del(struct la_store *st, const char *name)
 		store_bind_text(s, 1, name, false);
 		rc = store_step_done(st, s, "delete group");
 	}
+	if (rc == LA_OK)
+		rc = store_id_retire(st, g.gid);
 	if (rc == LA_OK)
 		return store_commit(st);
 	store_rollback(st);

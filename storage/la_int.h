@@ -71,10 +71,12 @@ LA_HIDDEN void store_random_string(char *out, size_t n, const char *alphabet);
 LA_HIDDEN bool store_valid_utf8_text(const char *s, size_t max_bytes, bool allow_colon);
 LA_HIDDEN bool store_valid_email(const char *s);
 LA_HIDDEN bool store_valid_path(const char *s);
-/* Is name in the system passwd / group file?  *gid_out gets the group's gid. */
-LA_HIDDEN bool store_system_user(const struct la_store *st, const char *name, uint32_t uid);
-LA_HIDDEN bool store_system_group(const struct la_store *st, const char *name, uint32_t gid,
-				  uint32_t *gid_out);
+/* Is name (or the id, when non-zero) in the system passwd / group file?
+ * LA_E_IO when the file cannot be read (fail closed). */
+LA_HIDDEN la_rc store_system_user(struct la_store *st, const char *name, uint32_t uid,
+				  bool *found);
+LA_HIDDEN la_rc store_system_group(struct la_store *st, const char *name, uint32_t gid,
+				   bool *found, uint32_t *gid_out);
 
 /* Password hashing internals (la_hash.c). */
 /* NFKC-normalise a UTF-8 password into a sodium_malloc'd buffer; the caller
@@ -94,11 +96,12 @@ LA_HIDDEN la_rc store_user_row(struct la_store *st, const char *where_sql, const
 LA_HIDDEN la_rc store_user_insert(struct la_store *st, const struct la_user_spec *spec,
 				  const char *hash, struct la_user *out);
 /* Ids shared by uids and gids (la_user.c): is id free in the store (and,
- * unless store_only, in the system files); the next free one; mark one used
- * so that it is never allocated again. */
+ * unless store_only, in the system files); the next free one; remember the
+ * last allocated one; retire the id of a deleted user or group for good. */
 LA_HIDDEN la_rc store_id_free(struct la_store *st, uint32_t id, bool store_only, bool *free_out);
 LA_HIDDEN la_rc store_id_allocate(struct la_store *st, uint32_t *out);
-LA_HIDDEN la_rc store_id_mark(struct la_store *st, uint32_t used);
+LA_HIDDEN la_rc store_id_mark(struct la_store *st, uint32_t id, bool allocated);
+LA_HIDDEN la_rc store_id_retire(struct la_store *st, uint32_t id);
 /* Replace the supplementary groups of user_id by names (la_group.c). */
 LA_HIDDEN la_rc store_member_set(struct la_store *st, const char *user_id,
 				 const char *const *names, size_t n);

@@ -4,7 +4,9 @@
  * MUST:
  *  1. A key of the provider "password" always has a hash: a NULL hash there
  *     would let anyone sign in without a password.
- *  2. The key password:<name> belongs to the user <name> and no other.
+ *  2. The key password:<name> belongs to the user <name> and no other; it
+ *     is only ever written by la_password_set() (and user creation), which
+ *     also keep password_changed and must_change right.
  */
 #include "config.h"
 
@@ -112,8 +114,7 @@ la_rc la_key_add(struct la_store *st, const char *username, const char *provider
 
 	store_clear_error(st);
 	rc = make_key_id(st, provider, provider_user_id, key_id);
-	if (rc == LA_OK && strcmp(provider, "password") == 0 &&
-	    (!password || strcmp(provider_user_id, username) != 0))
+	if (rc == LA_OK && strcmp(provider, "password") == 0)
 		rc = store_fail(st, LA_E_INVAL,
 				"the key password:<user> is set with 'luciaauth passwd <user>'");
 	if (rc == LA_OK && password) {

@@ -56,13 +56,19 @@ static const char *const migrations[LA_SCHEMA_VERSION] = {
 	"  tty TEXT,"
 	"  rhost TEXT);"
 	"CREATE INDEX sessions_user ON sessions(user_id);"
+	/* Lockout: one row per failed sign-in inside fail_interval (a sliding
+	 * window, as pam_faillock), and the end of the current lock. */
+	"CREATE TABLE auth_failures ("
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX auth_failures_user ON auth_failures(user_id, at);"
 	"CREATE TABLE lockout ("
 	"  user_id TEXT NOT NULL PRIMARY KEY REFERENCES users(id),"
-	"  failures INTEGER NOT NULL DEFAULT 0,"
-	"  first_failure INTEGER NOT NULL DEFAULT 0,"
 	"  locked_until INTEGER NOT NULL DEFAULT 0);"
-	/* High-water marks: deleted ids are never handed out again. */
-	"CREATE TABLE id_alloc (kind TEXT NOT NULL PRIMARY KEY, next INTEGER NOT NULL);",
+	/* Where id allocation goes on, and the ids of deleted users and groups,
+	 * which are never handed out again. */
+	"CREATE TABLE id_alloc (kind TEXT NOT NULL PRIMARY KEY, next INTEGER NOT NULL);"
+	"CREATE TABLE retired_ids (id INTEGER NOT NULL PRIMARY KEY);",
 };
 
 static la_rc read_version(struct la_store *st, int *version)

@@ -239,10 +239,12 @@ static la_rc find(struct la_store *st, const char *token, struct la_session *out
 	return LA_OK;
 }
 
-static la_rc renew(struct la_store *st, struct la_session *out, int64_t now)
+static la_rc renew(struct la_store *st, const char *token, struct la_session *out,
+		   struct la_user *u, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_RENEW);
 	int64_t old_idle = out->idle_expires;
+	la_rc rc;
 
 	if (!s)
 		return LA_E_DB;
@@ -252,8 +254,17 @@ static la_rc renew(struct la_store *st, struct la_session *out, int64_t now)
 	sqlite3_bind_int64(s, 3, out->idle_expires);
 	/* Only if nobody renewed or revoked it meanwhile. */
 	sqlite3_bind_int64(s, 4, old_idle);
-	out->fresh = true;
-	return store_step_done(st, s, "renew session");
+	rc = store_step_done(st, s, "renew session");
+	if (rc == LA_OK && sqlite3_changes(st->db) == 0) {
+		/* Lost a race: report what is stored now (renewed by the other
+		 * caller, or gone if it was revoked). */
+		rc = find(st, token, out, u);
+		if (rc == LA_OK && la_session_state_at(out, now) == LA_SESSION_DEAD)
+			rc = store_fail(st, LA_E_NOSESSION, "invalid or expired session");
+	}
+	out->state = LA_SESSION_IDLE; /* as looked up, like Lucia; fresh tells */
+	out->fresh = rc == LA_OK;
+	return rc;
 }
 
 static la_rc lookup(struct la_store *st, const char *token, bool may_renew,
@@ -271,7 +282,7 @@ static la_rc lookup(struct la_store *st, const char *token, bool may_renew,
 	if (out->state == LA_SESSION_DEAD || u->locked || (u->expires_ms && now > u->expires_ms))
 		return store_fail(st, LA_E_NOSESSION, "invalid or expired session");
 	if (may_renew && out->state == LA_SESSION_IDLE)
-		return renew(st, out, now);
+		return renew(st, token, out, u, now);
 	return LA_OK;
 }
 

@@ -23,7 +23,9 @@
 #define USER_SELECT                                                                          \
 	"SELECT u.id, u.username, u.email, u.uid, u.gid, u.gecos, u.home, u.shell, u.created," \
 	" u.expires, u.password_changed, u.locked, u.must_change,"                             \
-	" k.hashed_password IS NOT NULL, coalesce(l.failures, 0), coalesce(l.locked_until, 0)" \
+	" k.hashed_password IS NOT NULL,"                                                      \
+	" (SELECT count(*) FROM auth_failures f WHERE f.user_id = u.id),"                      \
+	" coalesce(l.locked_until, 0)"                                                         \
 	" FROM users u LEFT JOIN auth_keys k ON k.id = 'password:' || u.username"              \
 	" LEFT JOIN lockout l ON l.user_id = u.id "
 
@@ -107,61 +109,95 @@ la_rc la_user_by_uid(struct la_store *st, uint32_t uid, struct la_user *out)
 }
 
 static const char SQL_ID_USED[] =
-	"SELECT 1 FROM users WHERE uid = ?1 UNION ALL SELECT 1 FROM groups WHERE gid = ?1";
+	"SELECT 1 FROM users WHERE uid = ?1 UNION ALL SELECT 1 FROM groups WHERE gid = ?1"
+	" UNION ALL SELECT 1 FROM retired_ids WHERE id = ?1";
 static const char SQL_NAME_USED[] =
 	"SELECT 1 FROM users WHERE username = ?1 UNION ALL SELECT 1 FROM groups WHERE name = ?1";
 static const char SQL_EMAIL_USED[] = "SELECT 1 FROM users WHERE email = ?1";
 static const char SQL_GROUP_GID[] = "SELECT 1 FROM groups WHERE gid = ?1";
 static const char SQL_HWM_GET[] = "SELECT next FROM id_alloc WHERE kind = 'id'";
+/* After an allocation, go on from there; after an explicit id, from above
+ * it if that is higher (as useradd does). */
 static const char SQL_HWM_SET[] =
+	"INSERT INTO id_alloc VALUES ('id', ?1) ON CONFLICT(kind) DO UPDATE SET next = ?1";
+static const char SQL_HWM_RAISE[] =
 	"INSERT INTO id_alloc VALUES ('id', ?1) ON CONFLICT(kind) DO UPDATE SET next ="
-	" max(next, excluded.next)";
+	" max(next, ?1)";
+static const char SQL_RETIRE[] = "INSERT OR IGNORE INTO retired_ids (id) VALUES (?1)";
 
 la_rc store_id_free(struct la_store *st, uint32_t id, bool store_only, bool *free_out)
 {
-	bool used = false;
+	bool used = false, sys = false;
 	la_rc rc = store_exists(st, SQL_ID_USED, NULL, id, &used);
 
-	if (rc != LA_OK)
+	*free_out = false;
+	if (rc != LA_OK || used)
 		return rc;
-	*free_out = !used && (store_only || (!store_system_user(st, NULL, id) &&
-					     !store_system_group(st, NULL, id, NULL)));
-	return LA_OK;
+	if (!store_only) {
+		rc = store_system_user(st, NULL, id, &sys);
+		if (rc == LA_OK && !sys)
+			rc = store_system_group(st, NULL, id, &sys, NULL);
+	}
+	*free_out = rc == LA_OK && !sys;
+	return rc;
 }
 
+/* The next free id after the last allocated one, wrapping around once:
+ * ids of deleted users and groups are retired (MUST 2), so a wrap never
+ * hands one out again. */
 la_rc store_id_allocate(struct la_store *st, uint32_t *out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_HWM_GET);
-	int64_t next = st->cfg.uid_min;
+	int64_t min = st->cfg.uid_min, span = (int64_t)st->cfg.uid_max - min + 1, start = min;
 	bool ok = false;
 	la_rc rc;
 
 	if (!s)
 		return LA_E_DB;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int64(s, 0) > next)
-		next = sqlite3_column_int64(s, 0);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		start = sqlite3_column_int64(s, 0);
 	store_stmt_done(s);
-	for (; next <= st->cfg.uid_max; next++) {
-		rc = store_id_free(st, (uint32_t)next, false, &ok);
+	if (start < min || start > st->cfg.uid_max)
+		start = min;
+	for (int64_t i = 0; i < span; i++) {
+		uint32_t id = (uint32_t)(min + (start - min + i) % span);
+
+		rc = store_id_free(st, id, false, &ok);
 		if (rc != LA_OK)
 			return rc;
 		if (ok) {
-			*out = (uint32_t)next;
+			*out = id;
 			return LA_OK;
 		}
 	}
-	return store_fail(st, LA_E_RANGE, "no free uid left in %u..%u", st->cfg.uid_min,
+	return store_fail(st, LA_E_RANGE, "no free id left in %u..%u", st->cfg.uid_min,
 			  st->cfg.uid_max);
 }
 
-la_rc store_id_mark(struct la_store *st, uint32_t used)
+la_rc store_id_mark(struct la_store *st, uint32_t id, bool allocated)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_HWM_SET);
+	sqlite3_stmt *s;
 
+	if (id < st->cfg.uid_min || id > st->cfg.uid_max)
+		return LA_OK;
+	s = store_stmt(st, allocated ? SQL_HWM_SET : SQL_HWM_RAISE);
 	if (!s)
 		return LA_E_DB;
-	sqlite3_bind_int64(s, 1, (int64_t)used + 1);
+	sqlite3_bind_int64(s, 1, (int64_t)id + 1);
 	return store_step_done(st, s, "id allocation");
+}
+
+la_rc store_id_retire(struct la_store *st, uint32_t id)
+{
+	sqlite3_stmt *s;
+
+	if (id < st->cfg.uid_min || id > st->cfg.uid_max)
+		return LA_OK;
+	s = store_stmt(st, SQL_RETIRE);
+	if (!s)
+		return LA_E_DB;
+	sqlite3_bind_int64(s, 1, id);
+	return store_step_done(st, s, "retire id");
 }
 
 static la_rc check_spec_fields(struct la_store *st, const struct la_user_spec *spec)
@@ -196,8 +232,12 @@ static la_rc check_new_identity(struct la_store *st, const struct la_user_spec *
 	if (used)
 		return store_fail(st, LA_E_USER_EXISTS, "user or group '%s' already exists",
 				  spec->username);
-	if (store_system_user(st, spec->username, 0) ||
-	    (!spec->gid && store_system_group(st, spec->username, 0, NULL)))
+	rc = store_system_user(st, spec->username, 0, &used);
+	if (rc == LA_OK && !used && !spec->gid)
+		rc = store_system_group(st, spec->username, 0, &used, NULL);
+	if (rc != LA_OK)
+		return rc;
+	if (used)
 		return store_fail(st, LA_E_USER_EXISTS, "'%s' exists in the system account files",
 				  spec->username);
 	if (spec->email && *spec->email) {
@@ -212,10 +252,8 @@ static la_rc check_new_identity(struct la_store *st, const struct la_user_spec *
 	if (spec->uid < st->cfg.uid_min || spec->uid > st->cfg.uid_max)
 		return store_fail(st, LA_E_RANGE, "uid %u is outside %u..%u", spec->uid,
 				  st->cfg.uid_min, st->cfg.uid_max);
-	bool is_free = false;
-
-	rc = store_id_free(st, spec->uid, false, &is_free);
-	if (rc == LA_OK && !is_free)
+	rc = store_id_free(st, spec->uid, false, &used);
+	if (rc == LA_OK && !used)
 		rc = store_fail(st, LA_E_EXISTS, "uid %u is already in use", spec->uid);
 	*uid = spec->uid;
 	return rc;
@@ -226,7 +264,9 @@ static la_rc check_primary_gid(struct la_store *st, uint32_t gid)
 	bool found = false;
 	la_rc rc = store_exists(st, SQL_GROUP_GID, NULL, gid, &found);
 
-	if (rc == LA_OK && !found && !store_system_group(st, NULL, gid, NULL))
+	if (rc == LA_OK && !found)
+		rc = store_system_group(st, NULL, gid, &found, NULL);
+	if (rc == LA_OK && !found)
 		rc = store_fail(st, LA_E_NOGROUP, "no group with gid %u", gid);
 	return rc;
 }
@@ -291,7 +331,7 @@ la_rc store_user_insert(struct la_store *st, const struct la_user_spec *spec, co
 		rc = store_step_done(st, s, "insert private group");
 	}
 	if (rc == LA_OK)
-		rc = store_id_mark(st, uid);
+		rc = store_id_mark(st, uid, !spec->uid);
 	if (rc == LA_OK)
 		rc = store_member_set(st, id, spec->groups, spec->n_groups);
 	if (rc == LA_OK && hash) {
@@ -400,7 +440,8 @@ static const char *const SQL_DELETE_USER[] = {
 	"DELETE FROM auth_keys WHERE user_id = ?1",
 	"DELETE FROM group_members WHERE user_id = ?1",
 	"DELETE FROM lockout WHERE user_id = ?1",
-	"DELETE FROM groups WHERE user_private = 1 AND gid = ?2 AND name = ?3"
+	"DELETE FROM auth_failures WHERE user_id = ?1",
+	"DELETE FROM groups WHERE user_private = 1 AND name = ?2"
 	" AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.gid = groups.gid)"
 	" AND NOT EXISTS (SELECT 1 FROM users v WHERE v.gid = groups.gid AND v.id <> ?1)",
 	"DELETE FROM users WHERE id = ?1",
@@ -425,12 +466,12 @@ la_rc la_user_del(struct la_store *st, const char *name)
 			break;
 		}
 		store_bind_text(s, 1, u.id, false);
-		if (sqlite3_bind_parameter_count(s) >= 3) {
-			sqlite3_bind_int64(s, 2, u.gid);
-			store_bind_text(s, 3, u.username, false);
-		}
+		if (sqlite3_bind_parameter_count(s) >= 2)
+			store_bind_text(s, 2, u.username, false);
 		rc = store_step_done(st, s, "delete user");
 	}
+	if (rc == LA_OK)
+		rc = store_id_retire(st, u.uid);
 	if (rc == LA_OK)
 		return store_commit(st);
 	store_rollback(st);
@@ -440,6 +481,8 @@ la_rc la_user_del(struct la_store *st, const char *name)
 static const char SQL_SET_LOCKED[] = "UPDATE users SET locked = ?2 WHERE username = ?1";
 static const char SQL_CLEAR_LOCKOUT[] =
 	"DELETE FROM lockout WHERE user_id = (SELECT id FROM users WHERE username = ?1)";
+static const char SQL_CLEAR_FAILURES[] =
+	"DELETE FROM auth_failures WHERE user_id = (SELECT id FROM users WHERE username = ?1)";
 static const char SQL_SET_EXPIRY[] = "UPDATE users SET expires = ?2 WHERE username = ?1";
 
 /* Run one UPDATE keyed by user name; NOUSER when it touched no row. */
@@ -460,7 +503,7 @@ static la_rc update_by_name(struct la_store *st, const char *sql, const char *na
 
 la_rc la_user_set_locked(struct la_store *st, const char *name, bool locked)
 {
-	sqlite3_stmt *s;
+	const char *const clear[] = { SQL_CLEAR_LOCKOUT, SQL_CLEAR_FAILURES };
 	la_rc rc;
 
 	store_clear_error(st);
@@ -468,14 +511,15 @@ la_rc la_user_set_locked(struct la_store *st, const char *name, bool locked)
 	if (rc != LA_OK)
 		return rc;
 	rc = update_by_name(st, SQL_SET_LOCKED, name, locked);
-	if (rc == LA_OK && !locked) {
-		s = store_stmt(st, SQL_CLEAR_LOCKOUT);
+	for (size_t i = 0; rc == LA_OK && !locked && i < 2; i++) {
+		sqlite3_stmt *s = store_stmt(st, clear[i]);
+
 		if (!s) {
 			rc = LA_E_DB;
-		} else {
-			store_bind_text(s, 1, name, false);
-			rc = store_step_done(st, s, "clear lockout");
+			break;
 		}
+		store_bind_text(s, 1, name, false);
+		rc = store_step_done(st, s, "clear lockout");
 	}
 	if (rc == LA_OK)
 		return store_commit(st);

@@ -9,9 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
-#include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -74,50 +73,55 @@ bool store_valid_path(const char *s)
 	return s[0] == '/' && store_valid_utf8_text(s, LA_FIELD_MAX, false);
 }
 
-/* Open a system account file without following links; NULL if absent. */
-static FILE *open_system_file(const char *path)
+/* Scan a passwd- or group-shaped file for a line whose name (field 1) is
+ * name or whose id (field 3) is id.  getline() copes with lines of any
+ * length, where fgetpwent_r() would stop at the first overlong one.  A file
+ * that cannot be read fails closed. */
+static la_rc scan_account_file(struct la_store *st, const char *path, const char *name,
+			       uint32_t id, bool *found, uint32_t *id_out)
 {
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	FILE *f;
+	char *line = NULL, *fields[4];
+	size_t cap = 0;
+	FILE *f = NULL;
+	la_rc rc = LA_OK;
 
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "r");
-	if (!f)
-		close(fd);
-	return f;
-}
-
-bool store_system_user(const struct la_store *st, const char *name, uint32_t uid)
-{
-	FILE *f = open_system_file(st->cfg.passwd_file);
-	struct passwd pw, *res = NULL;
-	char buf[4096];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgetpwent_r(f, &pw, buf, sizeof(buf), &res) == 0)
-		found = (name && strcmp(pw.pw_name, name) == 0) || (uid && pw.pw_uid == uid);
-	fclose(f);
-	return found;
-}
-
-bool store_system_group(const struct la_store *st, const char *name, uint32_t gid,
-			uint32_t *gid_out)
-{
-	FILE *f = open_system_file(st->cfg.group_file);
-	struct group gr, *res = NULL;
-	char buf[16384];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgetgrent_r(f, &gr, buf, sizeof(buf), &res) == 0) {
-		found = (name && strcmp(gr.gr_name, name) == 0) || (gid && gr.gr_gid == gid);
-		if (found && gid_out)
-			*gid_out = gr.gr_gid;
+	*found = false;
+	if (fd < 0 || !(f = fdopen(fd, "r"))) {
+		if (fd >= 0)
+			close(fd);
+		return store_fail(st, LA_E_IO, "cannot read %s: %s", path, strerror(errno));
 	}
+	while (!*found && getline(&line, &cap, f) > 0) {
+		char *p = line, *end = NULL;
+		unsigned long v;
+		int n = 0;
+
+		while (n < 4 && (fields[n++] = strsep(&p, ":\n")) && p)
+			;
+		if (n < 3 || !fields[0] || !fields[2] || fields[0][0] == '#')
+			continue;
+		v = strtoul(fields[2], &end, 10);
+		if (end == fields[2] || *end)
+			continue;
+		*found = (name && strcmp(fields[0], name) == 0) || (id && v == id);
+		if (*found && id_out)
+			*id_out = (uint32_t)v;
+	}
+	if (ferror(f))
+		rc = store_fail(st, LA_E_IO, "cannot read %s", path);
+	free(line);
 	fclose(f);
-	return found;
+	return rc;
+}
+
+la_rc store_system_user(struct la_store *st, const char *name, uint32_t uid, bool *found)
+{
+	return scan_account_file(st, st->cfg.passwd_file, name, uid, found, NULL);
+}
+
+la_rc store_system_group(struct la_store *st, const char *name, uint32_t gid, bool *found,
+			 uint32_t *gid_out)
+{
+	return scan_account_file(st, st->cfg.group_file, name, gid, found, gid_out);
 }

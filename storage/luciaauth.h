@@ -162,7 +162,7 @@ struct la_user {
 	bool locked;                       /* locked by an administrator */
 	bool must_change;
 	bool has_password;                 /* key password:<username> has a hash */
-	unsigned failures;                 /* lockout: failures in the interval */
+	unsigned failures;                 /* lockout: recent failed sign-ins */
 	int64_t locked_until_ms;           /* lockout: 0 = not locked out */
 };
 
@@ -239,7 +239,8 @@ struct la_key {
 	bool has_password;
 };
 /* password NULL = a key without a password (e.g. github:12345).  The
- * provider "password" always needs one.  Errors: INVAL, NOUSER, KEY_EXISTS,
+ * provider "password" is refused here: la_password_set() owns that key.
+ * Errors: INVAL, NOUSER, KEY_EXISTS,
  * POLICY. */
 LA_PUBLIC la_rc la_key_add(struct la_store *st, const char *username, const char *provider,
 			   const char *provider_user_id, const char *password,

@@ -98,7 +98,16 @@ static void counts_are(long users, long keys, long sessions, long groups)
 	ck_assert_int_eq(fx_count("groups"), groups);
 }
 
-/* n wrong passwords for alice, 1 ms apart, each refused with AUTH. */
+/* The lockout counters of name are exactly these. */
+static void lockout_is(const char *name, unsigned failures, int64_t until)
+{
+	struct la_user u = user(name);
+
+	ck_assert_uint_eq(u.failures, failures);
+	ck_assert_int_eq(u.locked_until_ms, until);
+}
+
+/* n wrong passwords for name, 1 ms apart, each refused with AUTH. */
 static void fail_n(const char *name, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -461,17 +470,13 @@ START_TEST(test_auth_lockout_after_deny)
 	fx_add_user("alice", PW, NULL);
 	for (unsigned i = 1; i <= 4; i++) {
 		ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", WRONG), LA_E_AUTH);
-		u = user("alice");
-		ck_assert_uint_eq(u.failures, i);
-		ck_assert_int_eq(u.locked_until_ms, 0);
+		lockout_is("alice", i, 0);
 		fx.now += 1000;
 	}
 	/* The 5th failure itself is a plain AUTH, and locks. */
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", WRONG), LA_E_AUTH);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 5);
 	until = fx.now + 10 * MIN;
-	ck_assert_int_eq(u.locked_until_ms, until);
+	lockout_is("alice", 5, until);
 	/* While locked the password is not even checked; nothing moves. */
 	fx.now += 1;
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_E_LOCKED);
@@ -482,15 +487,13 @@ START_TEST(test_auth_lockout_after_deny)
 	ck_assert_int_eq(fx_count("sessions"), 0);
 	fx.now = until - 1;
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_E_LOCKED);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 5);
-	ck_assert_int_eq(u.locked_until_ms, until);
+	lockout_is("alice", 5, until);
 }
 END_TEST
 
 START_TEST(test_auth_lockout_ends_at_locked_until)
 {
-	struct la_user u, a;
+	struct la_user a;
 	int64_t until;
 
 	fx_add_user("alice", PW, NULL);
@@ -502,26 +505,20 @@ START_TEST(test_auth_lockout_ends_at_locked_until)
 	ck_assert_int_eq(la_authenticate(fx.st, LA_IDENT_USERNAME, "alice", PW, &a), LA_OK);
 	ck_assert_uint_eq(a.failures, 0);
 	ck_assert_int_eq(a.locked_until_ms, 0);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 0);
-	ck_assert_int_eq(u.locked_until_ms, 0);
+	lockout_is("alice", 0, 0);
 	/* Lock again; a wrong password after the lock expired starts a new count. */
 	fail_n("alice", 5);
 	until = user("alice").locked_until_ms;
 	ck_assert_int_gt(until, 0);
 	fx.now = until;
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", WRONG), LA_E_AUTH);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 1);
-	ck_assert_int_eq(u.locked_until_ms, 0);
+	lockout_is("alice", 1, 0);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
 }
 END_TEST
 
 START_TEST(test_auth_lockout_fail_interval)
 {
-	struct la_user u;
-
 	ck_assert_int_eq(fx.cfg.fail_interval_ms, 15 * MIN);
 	fx_add_user("alice", PW, NULL);
 	fx_add_user("bob", PW, NULL);
@@ -529,9 +526,8 @@ START_TEST(test_auth_lockout_fail_interval)
 	/* Failures 4 minutes apart never gather 5 inside 15 minutes. */
 	for (int i = 0; i < 12; i++) {
 		ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", WRONG), LA_E_AUTH);
-		u = user("alice");
-		ck_assert_uint_lt(u.failures, 5);
-		ck_assert_int_eq(u.locked_until_ms, 0);
+		ck_assert_uint_lt(user("alice").failures, 5);
+		ck_assert_int_eq(user("alice").locked_until_ms, 0);
 		fx.now += 4 * MIN;
 	}
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
@@ -547,26 +543,38 @@ START_TEST(test_auth_lockout_fail_interval)
 	fail_n("carol", 4);
 	fx.now = FX_T0 + 2 * DAY + 15 * MIN + 1;
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "carol", WRONG), LA_E_AUTH);
-	u = user("carol");
-	ck_assert_uint_lt(u.failures, 5);
-	ck_assert_int_eq(u.locked_until_ms, 0);
+	ck_assert_uint_lt(user("carol").failures, 5);
+	ck_assert_int_eq(user("carol").locked_until_ms, 0);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "carol", PW), LA_OK);
+}
+END_TEST
+
+/* SPEC 3 (pam_faillock's model and defaults): deny failures inside ANY span
+ * of fail_interval lock.  Here 5 failures fall within 5 ms, straddling the
+ * moment fail_interval after the first failure. */
+START_TEST(test_auth_lockout_window_slides)
+{
+	fx_add_user("alice", PW, NULL);
+	fail_n("alice", 1);                     /* T0 */
+	fx.now = FX_T0 + 15 * MIN - 2;
+	fail_n("alice", 2);                     /* T0+15m-2, T0+15m-1 */
+	fx.now = FX_T0 + 15 * MIN + 1;
+	fail_n("alice", 3);                     /* T0+15m+1 .. T0+15m+3 */
+	ck_assert_msg(user("alice").locked_until_ms > fx.now,
+		      "5 failures within 5 ms did not lock (failures = %u)", user("alice").failures);
+	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_E_LOCKED);
 }
 END_TEST
 
 START_TEST(test_auth_lockout_success_resets)
 {
-	struct la_user u;
-
 	fx_add_user("alice", PW, NULL);
 	fail_n("alice", 4);
-	ck_assert_uint_eq(user("alice").failures, 4);
+	lockout_is("alice", 4, 0);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
-	ck_assert_uint_eq(user("alice").failures, 0);
+	lockout_is("alice", 0, 0);
 	fail_n("alice", 4);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 4);
-	ck_assert_int_eq(u.locked_until_ms, 0);
+	lockout_is("alice", 4, 0);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
 	fail_n("alice", 5);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_E_LOCKED);
@@ -591,8 +599,6 @@ END_TEST
 
 START_TEST(test_auth_lockout_deny_zero)
 {
-	struct la_user u;
-
 	fx.cfg.deny = 0;
 	fx_reopen();
 	fx_add_user("alice", PW, NULL);
@@ -601,24 +607,18 @@ START_TEST(test_auth_lockout_deny_zero)
 		ck_assert_int_eq(user("alice").locked_until_ms, 0);
 	}
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 0);
-	ck_assert_int_eq(u.locked_until_ms, 0);
+	lockout_is("alice", 0, 0);
 }
 END_TEST
 
 START_TEST(test_auth_lockout_admin_unlock)
 {
-	struct la_user u;
-
 	fx_add_user("alice", PW, NULL);
 	fail_n("alice", 5);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_E_LOCKED);
 	ck_assert_int_eq(la_user_set_locked(fx.st, "alice", false), LA_OK);
-	u = user("alice");
-	ck_assert_uint_eq(u.failures, 0);
-	ck_assert_int_eq(u.locked_until_ms, 0);
-	ck_assert(!u.locked);
+	lockout_is("alice", 0, 0);
+	ck_assert(!user("alice").locked);
 	ck_assert_int_eq(auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
 	ck_assert_int_eq(la_user_set_locked(fx.st, "nobody", false), LA_E_NOUSER);
 }
@@ -694,7 +694,6 @@ static int child_mixed(int idx, void *ctx)
 	int op = 1;
 
 	memset(&u, 0, sizeof(u));
-
 	for (int i = 0; i < 50 && rc == LA_OK; i++) {
 		switch (i % 3) {
 		case 0:
@@ -778,7 +777,6 @@ static void tally(const int status[], int n, int out[LA_RC_MAX])
 START_TEST(test_auth_concurrent_failures_no_lost_update)
 {
 	int status[NCHILD], n[LA_RC_MAX];
-	struct la_user u;
 
 	fx.cfg.deny = 100;
 	fx_reopen();
@@ -787,9 +785,7 @@ START_TEST(test_auth_concurrent_failures_no_lost_update)
 		run_children(NCHILD, child_wrong, alice_name, status);
 		tally(status, NCHILD, n);
 		ck_assert_int_eq(n[LA_E_AUTH], NCHILD);
-		u = user("alice");
-		ck_assert_uint_eq(u.failures, round * NCHILD);
-		ck_assert_int_eq(u.locked_until_ms, 0);
+		lockout_is("alice", round * NCHILD, 0);
 	}
 }
 END_TEST
@@ -820,51 +816,51 @@ START_TEST(test_auth_concurrent_failures_lock)
 }
 END_TEST
 
+static void add_tcase(Suite *s, const char *name, int timeout, const TTest *const *t, size_t n)
+{
+	TCase *tc = tcase_create(name);
+
+	if (timeout)
+		tcase_set_timeout(tc, timeout);
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	for (size_t i = 0; i < n; i++)
+		tcase_add_test(tc, t[i]);
+	suite_add_tcase(s, tc);
+}
+
+#define ADD(s, name, timeout, tests) add_tcase(s, name, timeout, tests, sizeof(tests) / sizeof(*tests))
+
 Suite *suite_auth(void)
 {
+	const TTest *core[] = {
+		test_auth_username_ok,	       test_auth_email_case_insensitive,
+		test_auth_by_key_id,	       test_auth_passwordless_key,
+		test_auth_rehash_lucia_import_once, test_auth_account_check,
+		test_auth_login_creates_session,    test_auth_login_account_state,
+		test_auth_signup_open,
+	};
+	const TTest *errors[] = {
+		test_auth_wrong_password,	      test_auth_unknown_ident,
+		test_auth_user_without_password_key,  test_auth_password_key_null_or_empty,
+		test_auth_signup_closed,	      test_auth_signup_duplicate,
+		test_auth_signup_weak_password,
+	};
+	const TTest *limits[] = {
+		test_auth_lockout_after_deny,	   test_auth_lockout_ends_at_locked_until,
+		test_auth_lockout_fail_interval,   test_auth_lockout_success_resets,
+		test_auth_lockout_shared_by_idents, test_auth_lockout_deny_zero,
+		test_auth_lockout_admin_unlock,	   test_auth_lockout_window_slides,
+	};
+	const TTest *concurrency[] = {
+		test_auth_concurrent_mixed,
+		test_auth_concurrent_failures_no_lost_update,
+		test_auth_concurrent_failures_lock,
+	};
 	Suite *s = suite_create("auth");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_auth_username_ok);
-	tcase_add_test(tc, test_auth_email_case_insensitive);
-	tcase_add_test(tc, test_auth_by_key_id);
-	tcase_add_test(tc, test_auth_passwordless_key);
-	tcase_add_test(tc, test_auth_rehash_lucia_import_once);
-	tcase_add_test(tc, test_auth_account_check);
-	tcase_add_test(tc, test_auth_login_creates_session);
-	tcase_add_test(tc, test_auth_login_account_state);
-	tcase_add_test(tc, test_auth_signup_open);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_auth_wrong_password);
-	tcase_add_test(tc, test_auth_unknown_ident);
-	tcase_add_test(tc, test_auth_user_without_password_key);
-	tcase_add_test(tc, test_auth_password_key_null_or_empty);
-	tcase_add_test(tc, test_auth_signup_closed);
-	tcase_add_test(tc, test_auth_signup_duplicate);
-	tcase_add_test(tc, test_auth_signup_weak_password);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_auth_lockout_after_deny);
-	tcase_add_test(tc, test_auth_lockout_ends_at_locked_until);
-	tcase_add_test(tc, test_auth_lockout_fail_interval);
-	tcase_add_test(tc, test_auth_lockout_success_resets);
-	tcase_add_test(tc, test_auth_lockout_shared_by_idents);
-	tcase_add_test(tc, test_auth_lockout_deny_zero);
-	tcase_add_test(tc, test_auth_lockout_admin_unlock);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("concurrency");
-	tcase_set_timeout(tc, 60);
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_auth_concurrent_mixed);
-	tcase_add_test(tc, test_auth_concurrent_failures_no_lost_update);
-	tcase_add_test(tc, test_auth_concurrent_failures_lock);
-	suite_add_tcase(s, tc);
+	ADD(s, "core", 0, core);
+	ADD(s, "errors", 0, errors);
+	ADD(s, "limits", 0, limits);
+	ADD(s, "concurrency", 60, concurrency);
 	return s;
 }

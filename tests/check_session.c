@@ -54,57 +54,40 @@ static void sess_is(const struct la_session *s, enum la_session_state st, bool f
 	ck_assert_int_eq(s->idle_expires, idle);
 }
 
-static la_rc V(const char *tok)
-{
-	return la_session_validate(fx.st, tok, &got, NULL);
-}
-
-static la_rc G(const char *tok)
-{
-	return la_session_get(fx.st, tok, &got, NULL);
-}
+#define V(tok) la_session_validate(fx.st, (tok), &got, NULL)
+#define G(tok) la_session_get(fx.st, (tok), &got, NULL)
 
 /* A sessions row read through an independent connection. */
 struct row {
-	bool found, tty_null, rhost_null;
+	bool found;
 	int64_t active, idle, created, max;
 	int hash_len;
 	unsigned char hash[64];
-	char source[LA_ORIGIN_MAX + 1], tty[LA_ORIGIN_MAX + 1], rhost[LA_ORIGIN_MAX + 1];
+	char source[LA_ORIGIN_MAX + 1], tty[LA_ORIGIN_MAX + 1], rhost[LA_ORIGIN_MAX + 1]; /* "(null)" */
 };
 
-static sqlite3 *db_open(void)
+/* Prepare sql on an independent read-only connection; *db to close. */
+static sqlite3_stmt *db_query(sqlite3 **db, const char *sql, const char *arg)
 {
 	char path[LA_PATH_MAX + 32];
-	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
 
 	snprintf(path, sizeof(path), "%s/luciaauth.db", fx.cfg.dir);
-	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	return db;
-}
-
-static void copy_col(sqlite3_stmt *s, int col, char *dst, size_t len, bool *is_null)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	if (is_null)
-		*is_null = sqlite3_column_type(s, col) == SQLITE_NULL;
-	snprintf(dst, len, "%s", t ? (const char *)t : "");
+	ck_assert_int_eq(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(*db, sql, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	return s;
 }
 
 static struct row row_get(const char *id)
 {
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = db_query(&db, "SELECT active_expires, idle_expires, created, max_expires,"
+					" secret_hash, source, coalesce(tty, '(null)'),"
+					" coalesce(rhost, '(null)') FROM sessions WHERE id = ?1", id);
 	struct row r;
-	sqlite3 *db = db_open();
-	sqlite3_stmt *s = NULL;
 
 	memset(&r, 0, sizeof(r));
-	ck_assert_int_eq(sqlite3_prepare_v2(db,
-					    "SELECT active_expires, idle_expires, created, max_expires,"
-					    " secret_hash, source, tty, rhost FROM sessions WHERE id = ?1",
-					    -1, &s, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
 		r.found = true;
 		r.active = sqlite3_column_int64(s, 0);
@@ -114,9 +97,9 @@ static struct row row_get(const char *id)
 		r.hash_len = sqlite3_column_bytes(s, 4);
 		if (r.hash_len > 0 && r.hash_len <= (int)sizeof(r.hash))
 			memcpy(r.hash, sqlite3_column_blob(s, 4), (size_t)r.hash_len);
-		copy_col(s, 5, r.source, sizeof(r.source), NULL);
-		copy_col(s, 6, r.tty, sizeof(r.tty), &r.tty_null);
-		copy_col(s, 7, r.rhost, sizeof(r.rhost), &r.rhost_null);
+		snprintf(r.source, sizeof(r.source), "%s", (const char *)sqlite3_column_text(s, 5));
+		snprintf(r.tty, sizeof(r.tty), "%s", (const char *)sqlite3_column_text(s, 6));
+		snprintf(r.rhost, sizeof(r.rhost), "%s", (const char *)sqlite3_column_text(s, 7));
 	}
 	sqlite3_finalize(s);
 	sqlite3_close(db);
@@ -136,26 +119,18 @@ static void row_is(const char *id, int64_t active, int64_t idle)
 /* Does needle occur in the named file of the state directory? */
 static bool file_contains(const char *name, const char *needle)
 {
+	static char buf[8 << 20];
 	char path[LA_PATH_MAX + 32];
-	char *buf;
-	long n;
-	bool hit;
+	size_t n;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", fx.cfg.dir, name);
-	f = fopen(path, "rb");
-	if (!f)
+	if (!(f = fopen(path, "rb")))
 		return false;
-	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	n = fread(buf, 1, sizeof(buf), f);
+	ck_assert(feof(f)); /* read all of it */
 	fclose(f);
-	hit = memmem(buf, (size_t)n, needle, strlen(needle)) != NULL;
-	free(buf);
-	return hit;
+	return memmem(buf, n, needle, strlen(needle)) != NULL;
 }
 
 /* Collected by la_session_list. */
@@ -232,12 +207,11 @@ END_TEST
 START_TEST(test_session_create_stores_no_secret)
 {
 	unsigned char want[crypto_hash_sha256_BYTES];
-	sqlite3_stmt *st = NULL;
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st;
 	const char *secret;
-	char sql[128];
 	struct row r;
 	struct tk a;
-	sqlite3 *db;
 
 	with_alice();
 	a = mk(&alice, NULL);
@@ -248,9 +222,7 @@ START_TEST(test_session_create_stores_no_secret)
 	crypto_hash_sha256(want, (const unsigned char *)secret, 32);
 	ck_assert_int_eq(memcmp(r.hash, want, 32), 0);
 	/* No column of the row holds the secret (not even 16 chars of it). */
-	db = db_open();
-	snprintf(sql, sizeof(sql), "SELECT * FROM sessions WHERE id = '%s'", a.s.id);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	st = db_query(&db, "SELECT * FROM sessions WHERE id = ?1", a.s.id);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	for (int c = 0; c < sqlite3_column_count(st); c++) {
 		const void *b = sqlite3_column_blob(st, c);
@@ -284,7 +256,8 @@ START_TEST(test_session_origin_fields)
 	ck_assert_str_eq(a.s.rhost, "");
 	r = row_get(a.s.id);
 	ck_assert_str_eq(r.source, "web");
-	ck_assert(r.tty_null && r.rhost_null);
+	ck_assert_str_eq(r.tty, "(null)");
+	ck_assert_str_eq(r.rhost, "(null)");
 	r = row_get(b.s.id);
 	ck_assert_str_eq(r.source, "sshd");
 	ck_assert_str_eq(r.tty, "pts/3");
@@ -733,9 +706,7 @@ START_TEST(test_session_max_shorter_than_active)
 	fx_reopen();
 	with_alice();
 	a = mk(&alice, NULL);
-	ck_assert_int_eq(a.s.max_expires, FX_T0 + 60000);
-	ck_assert_int_le(a.s.active_expires, FX_T0 + 60000);
-	ck_assert_int_le(a.s.idle_expires, FX_T0 + 60000);
+	sess_is(&a.s, LA_SESSION_ACTIVE, false, FX_T0 + 60000, FX_T0 + 60000);
 	fx.now = FX_T0 + 60000;
 	ck_assert_int_eq(V(a.t), LA_OK);
 	fx.now = FX_T0 + 60001;

@@ -17,7 +17,7 @@
 #define LUCIA_ALPHA "abcdefghijklmnopqrstuvwxyz0123456789"
 
 static const char *const TABLES[] = {"users",	  "groups",   "group_members",
-				     "auth_keys", "sessions", "lockout"};
+				     "auth_keys", "sessions", "auth_failures"};
 #define N_TABLES (sizeof(TABLES) / sizeof(TABLES[0]))
 
 /* Row counts of every table, to prove that a refused call wrote nothing. */
@@ -66,14 +66,9 @@ static la_rc addu(struct la_user_spec spec, const char *pw)
 	return la_user_add(fx.st, &spec, pw, &scratch);
 }
 
-static la_rc add_name_pw(const char *name, const char *pw)
-{
-	return addu(SPEC(.username = name), pw);
-}
-
 static la_rc add_name(const char *name)
 {
-	return add_name_pw(name, PW);
+	return addu(SPEC(.username = name), PW);
 }
 
 static la_rc mod(const char *name, struct la_user_spec spec)
@@ -89,9 +84,9 @@ static struct la_user get(const char *name)
 	return u;
 }
 
-static void rows(long users, long groups, long members, long keys, long sessions, long lockout)
+static void rows(long users, long groups, long members, long keys, long sessions, long failures)
 {
-	long want[N_TABLES] = {users, groups, members, keys, sessions, lockout};
+	long want[N_TABLES] = {users, groups, members, keys, sessions, failures};
 
 	counts_same(want);
 }
@@ -185,17 +180,15 @@ END_TEST
 START_TEST(test_user_add_explicit_fields)
 {
 	const char *const groups[] = {"ops", "devs", "ops"};
-	struct la_user_spec spec = {
-	    .username = "bob",
-	    .email = "Bob@X.org",
-	    .uid = 20000,
-	    .gecos = "Bob Zo\xc3\xab,Room 1,,",
-	    .home = "/srv/bob",
-	    .shell = "/bin/zsh",
-	    .groups = groups,
-	    .n_groups = 3,
-	    .must_change = true,
-	};
+	struct la_user_spec spec = {.username = "bob",
+				    .email = "Bob@X.org",
+				    .uid = 20000,
+				    .gecos = "Bob Zo\xc3\xab,Room 1,,",
+				    .home = "/srv/bob",
+				    .shell = "/bin/zsh",
+				    .groups = groups,
+				    .n_groups = 3,
+				    .must_change = true};
 	struct la_group devs, g;
 
 	OK(la_group_add(fx.st, "devs", 0, &devs));
@@ -341,6 +334,24 @@ START_TEST(test_user_del_everything)
 }
 END_TEST
 
+START_TEST(test_user_del_private_group_after_gid_change)
+{
+	struct la_group g;
+
+	OK(add_name("bob"));
+	OK(la_group_add(fx.st, "devs", 0, &g));
+	OK(mod("bob", SPEC(.set = LA_SET_GID, .gid = g.gid)));
+	/* MUST 3: the private group goes with its user even when it is no
+	 * longer the user's primary group... */
+	OK(la_user_del(fx.st, "bob"));
+	ck_assert_int_eq(la_group_get(fx.st, "bob", &g), LA_E_NOGROUP);
+	rows(0, 1, 0, 0, 0, 0);
+	/* ...so that the name can be used again. */
+	OK(add_name("bob"));
+	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
+}
+END_TEST
+
 START_TEST(test_user_lock_unlock_expiry)
 {
 	struct la_user u;
@@ -404,23 +415,21 @@ END_TEST
 
 START_TEST(test_user_add_bad_names)
 {
-	static const char *const bad[] = {
-	    "",
-	    "Alice",
-	    "aLice",
-	    "1alice",
-	    "-alice",
-	    "al:ice",
-	    "al ice",
-	    "al\tice",
-	    "al.ice",
-	    "al/ice",
-	    "\xc3\xa5lice",
-	    "alice\n",
-	    "a'; DROP TABLE users;--",
-	    "bob'--",
-	    "x\"y",
-	};
+	static const char *const bad[] = {"",
+					  "Alice",
+					  "aLice",
+					  "1alice",
+					  "-alice",
+					  "al:ice",
+					  "al ice",
+					  "al\tice",
+					  "al.ice",
+					  "al/ice",
+					  "\xc3\xa5lice",
+					  "alice\n",
+					  "a'; DROP TABLE users;--",
+					  "bob'--",
+					  "x\"y"};
 
 	fx_add_user("keep", PW, NULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -457,8 +466,7 @@ START_TEST(test_user_add_bad_fields)
 {
 	static const char *const bad_gecos[] = {
 	    "a:b",	"\xff\xfe", "caf\xc3",	  "line\nbreak",	   "tab\there",
-	    "bell\x07", "del\x7f",  "c1\xc2\x85", "\xed\xa0\x80surrogate", "\xc0\xafoverlong",
-	};
+	    "bell\x07", "del\x7f",  "c1\xc2\x85", "\xed\xa0\x80surrogate", "\xc0\xafoverlong"};
 	static const char *const bad_path[] = {"relative/home", "home",	      "",
 					       "/ho:me",	"/home/a\nb", "/home/\xff"};
 	static const char *const bad_email[] = {"bob",	     "@x.org",	  "bob@",      "a@b@c.org",
@@ -474,8 +482,8 @@ START_TEST(test_user_add_bad_fields)
 	for (i = 0; i < sizeof(bad_email) / sizeof(bad_email[0]); i++)
 		REFUSED(addu(SPEC(.username = "bob", .email = bad_email[i]), PW), LA_E_INVAL);
 	/* A password refused by policy creates nothing either. */
-	REFUSED(add_name_pw("bob", "short"), LA_E_POLICY);
-	REFUSED(add_name_pw("bob", "bob"), LA_E_POLICY);
+	REFUSED(addu(SPEC(.username = "bob"), "short"), LA_E_POLICY);
+	REFUSED(addu(SPEC(.username = "bob"), "bob"), LA_E_POLICY);
 	ck_assert_int_eq(fx_count("users"), 0);
 }
 END_TEST
@@ -668,6 +676,33 @@ START_TEST(test_user_field_lengths)
 }
 END_TEST
 
+START_TEST(test_user_system_file_long_line)
+{
+	FILE *f = fopen(fx.cfg.group_file, "w");
+
+	/* A group line longer than any fixed buffer must not hide the groups
+	 * after it (nor make them look absent). */
+	ck_assert_ptr_nonnull(f);
+	fputs("root:x:0:\nbig:x:20000:", f);
+	for (int i = 0; i < 3000; i++)
+		fprintf(f, "%smember%d", i ? "," : "", i);
+	fputs("\nlatergrp:x:10700:\n", f);
+	ck_assert_int_eq(fclose(f), 0);
+	REFUSED(add_name("latergrp"), LA_E_USER_EXISTS);
+	REFUSED(addu(SPEC(.username = "x", .uid = 10700), NULL), LA_E_EXISTS);
+	REFUSED(addu(SPEC(.username = "x", .uid = 20000), NULL), LA_E_EXISTS);
+}
+END_TEST
+
+static void open_refused(void)
+{
+	struct la_store *st = NULL;
+
+	ck_assert_int_eq(la_store_open(&fx.cfg, 0, &st), LA_E_INVAL);
+	ck_assert_ptr_nonnull(strstr(la_store_errmsg(st), "absolute paths"));
+	la_store_close(st);
+}
+
 START_TEST(test_user_default_home_and_shell_checked)
 {
 	/* A default home longer than a passwd field allows. */
@@ -677,15 +712,16 @@ START_TEST(test_user_default_home_and_shell_checked)
 	fx_reopen();
 	REFUSED(add_name("bob"), LA_E_INVAL);
 	/* Defaults from the configuration end up in passwd records too: a ':'
-	 * or a newline there must not reach the store. */
+	 * or a newline there is refused when the store is opened. */
 	snprintf(fx.cfg.home_base, sizeof(fx.cfg.home_base), "/home");
 	snprintf(fx.cfg.default_shell, sizeof(fx.cfg.default_shell), "/bin/ba:sh");
-	fx_reopen();
-	REFUSED(add_name("bob"), LA_E_INVAL);
+	open_refused();
 	snprintf(fx.cfg.default_shell, sizeof(fx.cfg.default_shell), "/bin/bash");
 	snprintf(fx.cfg.home_base, sizeof(fx.cfg.home_base), "/ho\nme");
-	fx_reopen();
-	REFUSED(add_name("bob"), LA_E_INVAL);
+	open_refused();
+	snprintf(fx.cfg.home_base, sizeof(fx.cfg.home_base), "/home");
+	snprintf(fx.cfg.signup_shell, sizeof(fx.cfg.signup_shell), "nologin");
+	open_refused();
 }
 END_TEST
 
@@ -700,6 +736,7 @@ Suite *suite_user(void)
 	tcase_add_test(tc, test_user_lookup);
 	tcase_add_test(tc, test_user_mod_fields);
 	tcase_add_test(tc, test_user_del_everything);
+	tcase_add_test(tc, test_user_del_private_group_after_gid_change);
 	tcase_add_test(tc, test_user_lock_unlock_expiry);
 	tcase_add_test(tc, test_user_list_and_groups);
 	suite_add_tcase(s, tc);
@@ -721,6 +758,7 @@ Suite *suite_user(void)
 	tcase_add_test(tc, test_user_uid_never_reused);
 	tcase_add_test(tc, test_user_uid_range_edges);
 	tcase_add_test(tc, test_user_field_lengths);
+	tcase_add_test(tc, test_user_system_file_long_line);
 	tcase_add_test(tc, test_user_default_home_and_shell_checked);
 	suite_add_tcase(s, tc);
 	return s;

@@ -114,12 +114,18 @@ is() {
 }
 
 like() {
-	if printf '%s' "$1" | grep -Eq -- "$2"; then
+	if tap_match "$1" -E "$2"; then
 		ok "$3"
 	else
 		not_ok "$3"
 		diag "text:    '$1'" "pattern: '$2'"
 	fi
+}
+
+# tap_match TEXT -E|-F PATTERN: does TEXT match?  The pattern reaches grep
+# through a file, not argv: it may be a secret (ps shows argv).
+tap_match() {
+	printf '%s' "$1" | grep -q "$2" -f <(printf '%s\n' "$3")
 }
 
 # Printable rendering of output for diagnostics (control bytes escaped,
@@ -222,16 +228,16 @@ t_cmd() {
 	tap_exec "$@"
 	[ "$T_RC" = "$want" ] || why+=("exit status $T_RC, expected $want")
 	for re in "${tap_out_re[@]}"; do
-		printf '%s' "$T_OUT" | grep -Eq -- "$re" || why+=("stdout does not match /$re/")
+		tap_match "$T_OUT" -E "$re" || why+=("stdout does not match /$re/")
 	done
 	for re in "${tap_out_nre[@]}"; do
-		printf '%s' "$T_OUT" | grep -Eq -- "$re" && why+=("stdout matches /$re/")
+		tap_match "$T_OUT" -E "$re" && why+=("stdout matches /$re/")
 	done
 	for re in "${tap_err_re[@]}"; do
-		printf '%s' "$T_ERR" | grep -Eq -- "$re" || why+=("stderr does not match /$re/")
+		tap_match "$T_ERR" -E "$re" || why+=("stderr does not match /$re/")
 	done
 	for re in "${tap_err_nre[@]}"; do
-		printf '%s' "$T_ERR" | grep -Eq -- "$re" && why+=("stderr matches /$re/")
+		tap_match "$T_ERR" -E "$re" && why+=("stderr matches /$re/")
 	done
 	if [ "$want" != 0 ] && [ "$tap_quiet_ok" = 0 ] &&
 		! printf '%s' "$T_ERR" | grep -Eq '^luciaauth: [^ ]'; then
@@ -242,7 +248,7 @@ t_cmd() {
 	case $tap_nosecret:$tap_in_mode in
 	0:line | 0:raw)
 		if [ "${#tap_in}" -ge 8 ] && [[ $tap_in != *$'\n'* ]] &&
-			printf '%s\n%s' "$T_OUT" "$T_ERR" | grep -Fq -- "$tap_in"; then
+			tap_match "$T_OUT"$'\n'"$T_ERR" -F "$tap_in"; then
 			why+=("the secret given on stdin appears in the output")
 		fi
 		;;

@@ -191,6 +191,11 @@ head -c 8192 /dev/urandom >"$other/luciaauth.db"
 chmod 600 "$other/luciaauth.db"
 t_cmd 5 "--dir with a garbage (corrupt) database file: 5" -- la --dir "$other" user list
 t_cmd 2 "--dir with a relative path: 2" -- la --dir relative/dir user list
+rm -f "$other/luciaauth.db"
+sqlite3 "$db" ".backup '$other/luciaauth.db'"
+sqlite3 "$other/luciaauth.db" "PRAGMA journal_mode = DELETE; INSERT INTO schema_version VALUES (999, 0);" >/dev/null
+chmod 600 "$other/luciaauth.db"
+t_cmd -e 'newer' 5 "database with a newer schema version: 5" -- la --dir "$other" user list
 
 write_config "$tmp/bad.conf" "no_such_key = 1"
 t_run -- "$LUCIAAUTH" --config "$tmp/bad.conf" user list
@@ -234,8 +239,9 @@ done
 man_page=$srcdir/man/luciaauth.8
 if [ -f "$man_page" ] && grep -q '^\.SH' "$man_page"; then
 	missing=
+	man_text=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$man_page")
 	while IFS= read -r sub; do
-		grep -Fq -- "$sub" "$man_page" || missing+="'$sub' "
+		printf '%s' "$man_text" | grep -Fq -- "$sub" || missing+="'$sub' "
 	done <<<"$commands"
 	is "$missing" "" "luciaauth(8) describes every command of --help"
 	like "$(sed -n '/^\.SH EXIT STATUS/,/^\.SH [^E]/p' "$man_page" | grep -A1 '^\.TP' |
@@ -296,14 +302,15 @@ t_cmd 0 "user show carol --json" -- la user show carol --json
 t_json "carol: uid, gid, home, shell, gecos, no password" \
 	"[d['uid'], d['gid'], d['home'], d['shell'], d['gecos'], d['has_password']]" \
 	'[10100, 10100, "/srv/carol", "/bin/sh", "Carol C", false]'
-t_cmd 0 "user add erin --json (allocation continues after 10100)" \
-	-- la user add erin --no-password --json
-t_json "erin gets uid 10101" "d['user']['uid']" 10101
+t_cmd 0 "user add erin --json" -- la user add erin --no-password --json
+t_json "erin gets a fresh uid in range (not 10000-10002, 10100)" \
+	"10003 <= d['user']['uid'] <= 59999 and d['user']['uid'] != 10100" true
 
 t_cmd -o 'alice' -o 'carol' -o 'dave' -o 'erin' -O 'bob' 0 "user list" -- la user list
 t_cmd 0 "user list --json" -- la user list --json
-t_json "user list --json: users ordered by uid" "[u['username'] for u in d['users']]" \
-	'["alice", "dave", "carol", "erin"]'
+t_json "user list --json: the four users, ordered by uid" \
+	"[sorted(u['username'] for u in d['users']), [u['uid'] for u in d['users']] == sorted(u['uid'] for u in d['users'])]" \
+	'[["alice", "carol", "dave", "erin"], true]'
 
 t_cmd 0 "user mod dave --shell --home --email --gecos" \
 	-- la user mod dave --shell /bin/zsh --home /home/david --email dave@example.org \
@@ -431,6 +438,8 @@ t_cmd -i "$pw256" -o "$TOKEN_RE" 0 "login with the 256-character password" \
 	-- la login --user pw256 --password-stdin
 t_cmd -u -i "$pw257" -e 'long' 6 "257-character password: 6" -- la user add pw257 --password-stdin
 t_cmd -u -i "$pw10k" -e 'long' 6 "10 kB password: 6" -- la user add pw10k --password-stdin
+pw70k=$(printf '%s' "$pw10k$pw10k$pw10k$pw10k$pw10k$pw10k$pw10k")
+t_cmd -u -i "$pw70k" -e '64 KiB' 2 "password line over 64 KiB: 2" -- la user add pw70k --password-stdin
 t_cmd -u -S -i "pwsameasname" -e 'user name' 6 "password equal to the user name: 6" \
 	-- la user add pwsameasname --password-stdin
 t_cmd -u -i $'\xff\xfe\xfd\xfc\xfb\xfa\xf9\xf8' -e 'UTF-8' 6 "password of invalid UTF-8: 6" \
@@ -485,6 +494,13 @@ is "$T_ERR" "$err_wrong" "unknown user and wrong password give the same message"
 t_cmd -i "wrong password" 1 "login with an invalid user name: 1" \
 	-- la login --user "Not A Name" --password-stdin
 is "$T_ERR" "$err_wrong" "invalid user name gives the same message too"
+t_cmd -i "wrong password" 1 "login --json with a wrong password" \
+	-- la login --user alice --password-stdin --json
+json_wrong=$T_OUT
+t_cmd -i "wrong password" 1 "login --json of an unknown user" \
+	-- la login --user nosuchuser --password-stdin --json
+is "$T_OUT" "$json_wrong" "--json: unknown user and wrong password give the same object"
+t_json "--json error object: code auth, exit 1" "[d['code'], d['exit']]" '["auth", 1]'
 t_cmd -i "$pw_alice" 1 "login of a user without a password (carol): 1" \
 	-- la login --user carol --password-stdin
 t_cmd -i "$pw_alice" -o "$TOKEN_RE" 0 "login --email in another case" \
@@ -510,6 +526,26 @@ t_cmd -e 'password-stdin' 2 "login without --password-stdin, stdin not a termina
 	-- la login --user alice
 t_cmd -f "$tmp/nul.in" -e 'NUL' 2 "login password with a NUL byte: 2" \
 	-- la login --user alice --password-stdin
+
+t_cmd -i "mustchange-1" 0 "user add --must-change" -- la user add mustc --must-change --password-stdin
+t_cmd -i "mustchange-1" -o "$TOKEN_RE" -e 'must be changed' 0 \
+	"login of a must-change account succeeds with a note on stderr" \
+	-- la login --user mustc --password-stdin
+t_cmd -i "mustchange-1" 0 "login --json of a must-change account" \
+	-- la login --user mustc --password-stdin --json
+t_json "login --json tells must_change" "d['user']['must_change']" true
+t_cmd -i "mustchange-2" 0 "passwd of the must-change account" -- la passwd mustc --stdin
+t_run -- la user show mustc --json
+t_json "passwd clears must_change" "d['must_change']" false
+t_cmd -i "$pw_alice" -o "$TOKEN_RE" 0 "login --rhost records the client" \
+	-- la login --user alice --password-stdin --rhost 192.0.2.7
+tok_rhost=$T_OUT
+t_run -- la session list alice --json
+t_json "session list shows rhost and source web" \
+	"[[s['source'], s['rhost']] for s in d['sessions'] if s['id'] == '${tok_rhost%%.*}']" \
+	'[["web", "192.0.2.7"]]'
+t_cmd -o '^\{' 0 "--json before the command word" -- la --json user show alice
+t_json "--json before the command: same object" "d['username']" alice
 
 # lockout (deny = 5 by default)
 t_cmd -i "locky-pass-1" 0 "user add locky" -- la user add locky --password-stdin
@@ -569,6 +605,12 @@ t_cmd -i "$tok_alice" 0 "session revoke" -- la session revoke
 t_cmd -i "$tok_alice" -e 'invalid or expired' 1 "validate after revoke: 1" -- la session validate
 t_cmd -u -i "$tok_alice" 1 "revoke of a revoked session: 1" -- la session revoke
 t_cmd -u -I "" -e 'no session token' 2 "no token at all on stdin: 2" -- la session validate
+must -i "$pw_alice" -- la login --user alice --password-stdin
+env_token=$T_OUT
+t_cmd 0 "session revoke --from-env" -- with_env la session revoke --from-env
+t_cmd 1 "the revoked session no longer validates from the environment" \
+	-- with_env la session validate --from-env
+env_token=
 
 must -i "$pw_alice" -- la login --user alice --password-stdin
 tok=$T_OUT
@@ -627,14 +669,46 @@ t_cmd -E "${tok3#*.}" 2 "a token given as an argument is refused (2) and not ech
 	-- la session validate "$tok3"
 t_cmd -o '[0-9]' 0 "session gc" -- la session gc
 
+# =====================================================================
+diag "time: session periods, session_max, unlock_time, fail_interval"
+# =====================================================================
+# Everything that needs time to pass is set up first, then one sleep.
+
 # Lucia's active / idle / dead periods, with short periods.
-write_config "$tmp/short-idle.conf" "session_active = 1s" "session_idle = 1h"
+write_config "$tmp/short-idle.conf" "session_active = 2s" "session_idle = 1h"
 write_config "$tmp/short-dead.conf" "session_active = 1s" "session_idle = 1s"
+write_config "$tmp/short-max.conf" "session_active = 1s" "session_idle = 1h" "session_max = 2s"
+write_config "$tmp/short-unlock.conf" "deny = 2" "unlock_time = 1s"
+write_config "$tmp/short-window.conf" "deny = 2" "fail_interval = 1s"
 must -i "$pw_alice" -- "$LUCIAAUTH" --config "$tmp/short-idle.conf" login --user alice --password-stdin
 tok_idle=$T_OUT
 must -i "$pw_alice" -- "$LUCIAAUTH" --config "$tmp/short-dead.conf" login --user alice --password-stdin
 tok_dead=$T_OUT
+must -i "$pw_alice" -- "$LUCIAAUTH" --config "$tmp/short-max.conf" login --user alice --password-stdin
+tok_max=$T_OUT
+must -i "timed-pass-1" -- la user add timed --password-stdin
+must -i "windowed-pass-1" -- la user add windowed --password-stdin
+statuses=
+for _ in 1 2; do
+	t_run -i "wrong-pass" -- "$LUCIAAUTH" --config "$tmp/short-unlock.conf" login --user timed --password-stdin
+	statuses+="$T_RC "
+done
+t_run -i "timed-pass-1" -- "$LUCIAAUTH" --config "$tmp/short-unlock.conf" login --user timed --password-stdin
+statuses+="$T_RC"
+is "$statuses" "1 1 1" "deny = 2: two failures lock the right password out"
+t_cmd -i "wrong-pass" 1 "one failure (fail_interval = 1s)" \
+	-- "$LUCIAAUTH" --config "$tmp/short-window.conf" login --user windowed --password-stdin
 sleep 2.2
+t_cmd -i "timed-pass-1" -o "$TOKEN_RE" 0 "after unlock_time the right password works again" \
+	-- "$LUCIAAUTH" --config "$tmp/short-unlock.conf" login --user timed --password-stdin
+t_cmd -i "wrong-pass" 1 "a failure after fail_interval starts a new count" \
+	-- "$LUCIAAUTH" --config "$tmp/short-window.conf" login --user windowed --password-stdin
+t_run -- la user show windowed --json
+t_json "windowed: 1 failure counted, not locked out" "[d['failures'], d['locked_until']]" '[1, null]'
+t_cmd -i "windowed-pass-1" -o "$TOKEN_RE" 0 "so the right password still works (deny = 2)" \
+	-- "$LUCIAAUTH" --config "$tmp/short-window.conf" login --user windowed --password-stdin
+t_cmd -u -i "$tok_max" -e 'invalid or expired' 1 "session past session_max: 1 though still idle" \
+	-- "$LUCIAAUTH" --config "$tmp/short-max.conf" session validate
 t_cmd -i "$tok_idle" 0 "session get of an idle session" \
 	-- "$LUCIAAUTH" --config "$tmp/short-idle.conf" session get --json
 t_json "get: state idle, not renewed" "[d['session']['state'], d['fresh']]" '["idle", false]'
@@ -703,7 +777,15 @@ t_cmd -u 2 "group add with --gid out of range: 2" -- la group add ops --gid 5
 t_cmd -u 2 "group add with --gid abc: 2" -- la group add ops --gid abc
 t_cmd -u 2 "group add with an invalid name: 2" -- la group add "Bad Group"
 t_cmd -u 2 "group add with SQL metacharacters: 2" -- la group add "g'); DROP TABLE groups;--"
-t_cmd -u 4 "group add of a local group with another gid: 4" -- la group add root --gid 10400
+t_cmd -u -e 'gid' 4 "group add of a local group with another gid: 4" \
+	-- la group add localuser --gid 10400
+t_run -- la group add root
+if [ "$T_RC" != 0 ] && printf '%s' "$T_ERR" | grep -q 'root'; then
+	ok "group add root (merging into gid 0) is refused"
+else
+	not_ok "group add root (merging into gid 0) is refused"
+	diag "exit $T_RC, stderr: $T_ERR"
+fi
 t_cmd 0 "group add-member devs alice" -- la group add-member devs alice
 t_cmd 0 "group add-member devs carol" -- la group add-member devs carol
 t_cmd -u -e 'already|exists' 4 "group add-member twice: 4" -- la group add-member devs alice
@@ -783,7 +865,7 @@ t_json "alice still has her password key" "d['has_password']" true
 must -i "$pw_alice" -- la login --user alice --password-stdin
 tok_last=$T_OUT
 dump=$(sql .dump)
-if printf '%s' "$dump" | grep -Fq -e "$pw_alice" -e "$pw_bob" -e "${tok_last#*.}" -e "newbie-pass-1"; then
+if printf '%s' "$dump" | grep -Fq -f <(printf '%s\n' "$pw_alice" "$pw_bob" "${tok_last#*.}" "newbie-pass-1"); then
 	not_ok "no password or token secret stored in plain text"
 else
 	ok "no password or token secret stored in plain text"
