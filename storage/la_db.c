@@ -233,6 +233,21 @@ la_rc store_step_done(struct la_store *st, sqlite3_stmt *stmt, const char *what)
 	return rc;
 }
 
+la_rc store_each(struct la_store *st, sqlite3_stmt *s, store_row_fn row, void *ctx,
+		 const char *what)
+{
+	la_rc rc = LA_OK;
+	int r;
+
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if (row(s, ctx))
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = store_db_fail(st, r, what);
+	store_stmt_done(s);
+	return rc;
+}
+
 la_rc store_exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,
 		   bool *found)
 {

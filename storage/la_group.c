@@ -34,6 +34,14 @@ static const char SQL_MEMBER_DEL[] =
 static const char SQL_MEMBERS_CLEAR[] = "DELETE FROM group_members WHERE user_id = ?1";
 static const char SQL_USER_ID[] = "SELECT id FROM users WHERE username = ?1";
 
+static void read_group(sqlite3_stmt *s, struct la_group *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->gid = (uint32_t)sqlite3_column_int64(s, 0);
+	store_col_text(s, 1, g->name, sizeof(g->name));
+	g->user_private = sqlite3_column_int(s, 2) != 0;
+}
+
 la_rc la_group_get(struct la_store *st, const char *name, struct la_group *out)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_GET);
@@ -44,12 +52,9 @@ la_rc la_group_get(struct la_store *st, const char *name, struct la_group *out)
 		return LA_E_DB;
 	store_bind_text(s, 1, name, false);
 	r = sqlite3_step(s);
-	if (r == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		out->gid = (uint32_t)sqlite3_column_int64(s, 0);
-		store_col_text(s, 1, out->name, sizeof(out->name));
-		out->user_private = sqlite3_column_int(s, 2) != 0;
-	} else if (r == SQLITE_DONE) {
+	if (r == SQLITE_ROW)
+		read_group(s, out);
+	else if (r == SQLITE_DONE) {
 		rc = store_fail(st, LA_E_NOGROUP, "no such group '%s'", name);
 	} else {
 		rc = store_db_fail(st, r, "group lookup");
@@ -170,50 +175,53 @@ la_rc la_group_del(struct la_store *st, const char *name)
 	return rc;
 }
 
+struct group_iter {
+	la_group_cb cb;
+	void *ctx;
+};
+
+static int group_row(sqlite3_stmt *s, void *p)
+{
+	struct group_iter *it = p;
+	struct la_group g;
+
+	read_group(s, &g);
+	return it->cb(&g, it->ctx);
+}
+
 la_rc la_group_list(struct la_store *st, la_group_cb cb, void *ctx)
 {
+	struct group_iter it = { cb, ctx };
 	sqlite3_stmt *s = store_stmt(st, SQL_LIST);
-	struct la_group g;
-	la_rc rc = LA_OK;
-	int r;
 
 	store_clear_error(st);
-	if (!s)
-		return LA_E_DB;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		memset(&g, 0, sizeof(g));
-		g.gid = (uint32_t)sqlite3_column_int64(s, 0);
-		store_col_text(s, 1, g.name, sizeof(g.name));
-		g.user_private = sqlite3_column_int(s, 2) != 0;
-		if (cb(&g, ctx))
-			break;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_fail(st, r, "list groups");
-	store_stmt_done(s);
-	return rc;
+	return s ? store_each(st, s, group_row, &it, "list groups") : LA_E_DB;
+}
+
+struct name_iter {
+	la_name_cb cb;
+	void *ctx;
+};
+
+static int name_row(sqlite3_stmt *s, void *p)
+{
+	struct name_iter *it = p;
+	char name[LA_NAME_MAX + 1];
+
+	store_col_text(s, 0, name, sizeof(name));
+	return it->cb(name, (uint32_t)sqlite3_column_int64(s, 1), it->ctx);
 }
 
 static la_rc list_names(struct la_store *st, const char *sql, const char *arg, la_name_cb cb,
 			void *ctx)
 {
+	struct name_iter it = { cb, ctx };
 	sqlite3_stmt *s = store_stmt(st, sql);
-	char name[LA_NAME_MAX + 1];
-	la_rc rc = LA_OK;
-	int r;
 
 	if (!s)
 		return LA_E_DB;
 	store_bind_text(s, 1, arg, false);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		store_col_text(s, 0, name, sizeof(name));
-		if (cb(name, (uint32_t)sqlite3_column_int64(s, 1), ctx))
-			break;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_fail(st, r, "list names");
-	store_stmt_done(s);
-	return rc;
+	return store_each(st, s, name_row, &it, "list names");
 }
 
 la_rc la_group_members(struct la_store *st, const char *name, la_name_cb cb, void *ctx)

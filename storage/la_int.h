@@ -43,6 +43,11 @@ LA_HIDDEN void store_clear_error(struct la_store *st);
 LA_HIDDEN sqlite3_stmt *store_stmt(struct la_store *st, const char *sql);
 LA_HIDDEN void store_stmt_done(sqlite3_stmt *stmt);
 
+/* Step through the rows of s, calling row(s, ctx) for each until it
+ * returns non-zero; resets s.  The list functions' iteration. */
+typedef int (*store_row_fn)(sqlite3_stmt *s, void *ctx);
+LA_HIDDEN la_rc store_each(struct la_store *st, sqlite3_stmt *s, store_row_fn row, void *ctx,
+			   const char *what);
 /* Does the statement sql, with ?1 bound to arg (text) or else iarg, return
  * a row? */
 LA_HIDDEN la_rc store_exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,

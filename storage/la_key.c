@@ -155,13 +155,26 @@ la_rc la_key_del(struct la_store *st, const char *key_id)
 	return rc;
 }
 
+struct key_iter {
+	la_key_cb cb;
+	void *ctx;
+};
+
+static int key_row(sqlite3_stmt *s, void *p)
+{
+	struct key_iter *it = p;
+	struct la_key k;
+
+	read_key(s, &k);
+	return it->cb(&k, it->ctx);
+}
+
 la_rc la_key_list(struct la_store *st, const char *username, la_key_cb cb, void *ctx)
 {
+	struct key_iter it = { cb, ctx };
 	struct la_user u;
-	struct la_key k;
 	sqlite3_stmt *s;
 	la_rc rc;
-	int r;
 
 	rc = la_user_by_name(st, username, &u);
 	if (rc != LA_OK)
@@ -170,15 +183,7 @@ la_rc la_key_list(struct la_store *st, const char *username, la_key_cb cb, void 
 	if (!s)
 		return LA_E_DB;
 	store_bind_text(s, 1, username, false);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		read_key(s, &k);
-		if (cb(&k, ctx))
-			break;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_fail(st, r, "list keys");
-	store_stmt_done(s);
-	return rc;
+	return store_each(st, s, key_row, &it, "list keys");
 }
 
 /* The caller holds a transaction and has hashed the password. */

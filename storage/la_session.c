@@ -22,9 +22,9 @@
 
 #define SESSION_COLS                                                                       \
 	"s.id, s.user_id, s.active_expires, s.idle_expires, s.created, s.max_expires,"     \
-	" s.source, s.tty, s.rhost"
+	" s.source, s.tty, s.rhost, u.username"
 #define SESSION_USER_COLS                                                                  \
-	" u.username, u.email, u.uid, u.gid, u.gecos, u.home, u.shell, u.created, u.expires," \
+	" u.email, u.uid, u.gid, u.gecos, u.home, u.shell, u.created, u.expires,"             \
 	" u.password_changed, u.locked, u.must_change"
 
 static const char SQL_LOOKUP[] =
@@ -40,7 +40,8 @@ static const char SQL_DELETE[] = "DELETE FROM sessions WHERE id = ?1";
 static const char SQL_DELETE_USER[] =
 	"DELETE FROM sessions WHERE user_id = ?1 AND id IS NOT ?2";
 static const char SQL_LIST_ALL[] =
-	"SELECT " SESSION_COLS " FROM sessions s WHERE s.idle_expires >= ?1"
+	"SELECT " SESSION_COLS " FROM sessions s JOIN users u ON u.id = s.user_id"
+	" WHERE s.idle_expires >= ?1"
 	" AND (s.max_expires = 0 OR s.max_expires >= ?1) ORDER BY s.created";
 static const char SQL_LIST_USER[] =
 	"SELECT " SESSION_COLS " FROM sessions s JOIN users u ON u.id = s.user_id"
@@ -122,14 +123,16 @@ static void read_session(sqlite3_stmt *s, struct la_session *out)
 	store_col_text(s, 6, out->source, sizeof(out->source));
 	store_col_text(s, 7, out->tty, sizeof(out->tty));
 	store_col_text(s, 8, out->rhost, sizeof(out->rhost));
+	store_col_text(s, 9, out->username, sizeof(out->username));
 }
 
-/* User columns of SQL_LOOKUP, from column 10 on. */
-static void read_session_user(sqlite3_stmt *s, const char *user_id, struct la_user *u)
+/* User columns of SQL_LOOKUP, from column 11 on (the name is column 9). */
+static void read_session_user(sqlite3_stmt *s, const char *user_id, const char *username,
+			      struct la_user *u)
 {
 	memset(u, 0, sizeof(*u));
 	snprintf(u->id, sizeof(u->id), "%s", user_id);
-	store_col_text(s, 10, u->username, sizeof(u->username));
+	snprintf(u->username, sizeof(u->username), "%s", username);
 	store_col_text(s, 11, u->email, sizeof(u->email));
 	u->uid = (uint32_t)sqlite3_column_int64(s, 12);
 	u->gid = (uint32_t)sqlite3_column_int64(s, 13);
@@ -225,10 +228,10 @@ static la_rc find(struct la_store *st, const char *token, struct la_session *out
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		secret_hash(token + LA_SESSION_ID_LEN + 1, want);
-		ok = sqlite3_column_bytes(s, 9) == (int)sizeof(want) &&
-		     sodium_memcmp(sqlite3_column_blob(s, 9), want, sizeof(want)) == 0;
+		ok = sqlite3_column_bytes(s, 10) == (int)sizeof(want) &&
+		     sodium_memcmp(sqlite3_column_blob(s, 10), want, sizeof(want)) == 0;
 		read_session(s, out);
-		read_session_user(s, out->user_id, user);
+		read_session_user(s, out->user_id, out->username, user);
 		sodium_memzero(want, sizeof(want));
 	}
 	store_stmt_done(s);
@@ -352,14 +355,28 @@ la_rc la_session_revoke_user(struct la_store *st, const char *username, const ch
 	return rc;
 }
 
+struct session_iter {
+	la_session_cb cb;
+	void *ctx;
+	int64_t now;
+};
+
+static int session_row(sqlite3_stmt *s, void *p)
+{
+	struct session_iter *it = p;
+	struct la_session sess;
+
+	read_session(s, &sess);
+	sess.state = la_session_state_at(&sess, it->now);
+	return it->cb(&sess, it->ctx);
+}
+
 la_rc la_session_list(struct la_store *st, const char *username, la_session_cb cb, void *ctx)
 {
+	struct session_iter it = { cb, ctx, la_store_now(st) };
 	struct la_user u;
-	struct la_session sess;
-	int64_t now = la_store_now(st);
 	sqlite3_stmt *s;
-	la_rc rc = LA_OK;
-	int r;
+	la_rc rc;
 
 	store_clear_error(st);
 	if (username && (rc = la_user_by_name(st, username, &u)) != LA_OK)
@@ -367,19 +384,10 @@ la_rc la_session_list(struct la_store *st, const char *username, la_session_cb c
 	s = store_stmt(st, username ? SQL_LIST_USER : SQL_LIST_ALL);
 	if (!s)
 		return LA_E_DB;
-	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 1, it.now);
 	if (username)
 		store_bind_text(s, 2, username, false);
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		read_session(s, &sess);
-		sess.state = la_session_state_at(&sess, now);
-		if (cb(&sess, ctx))
-			break;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_fail(st, r, "list sessions");
-	store_stmt_done(s);
-	return rc;
+	return store_each(st, s, session_row, &it, "list sessions");
 }
 
 la_rc la_session_gc(struct la_store *st, unsigned *n_deleted)

@@ -535,23 +535,25 @@ la_rc la_user_set_expiry(struct la_store *st, const char *name, int64_t at_ms)
 	return update_by_name(st, SQL_SET_EXPIRY, name, at_ms);
 }
 
+struct user_iter {
+	la_user_cb cb;
+	void *ctx;
+};
+
+static int user_row(sqlite3_stmt *s, void *p)
+{
+	struct user_iter *it = p;
+	struct la_user u;
+
+	read_user(s, &u);
+	return it->cb(&u, it->ctx);
+}
+
 la_rc la_user_list(struct la_store *st, la_user_cb cb, void *ctx)
 {
+	struct user_iter it = { cb, ctx };
 	sqlite3_stmt *s = store_stmt(st, SQL_LIST);
-	struct la_user u;
-	la_rc rc = LA_OK;
-	int r;
 
 	store_clear_error(st);
-	if (!s)
-		return LA_E_DB;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		read_user(s, &u);
-		if (cb(&u, ctx))
-			break;
-	}
-	if (r != SQLITE_ROW && r != SQLITE_DONE)
-		rc = store_db_fail(st, r, "list users");
-	store_stmt_done(s);
-	return rc;
+	return s ? store_each(st, s, user_row, &it, "list users") : LA_E_DB;
 }

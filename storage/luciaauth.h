@@ -292,6 +292,7 @@ enum la_session_state { LA_SESSION_ACTIVE, LA_SESSION_IDLE, LA_SESSION_DEAD };
 struct la_session {
 	char id[LA_SESSION_ID_LEN + 1];
 	char user_id[LA_USER_ID_LEN + 1];
+	char username[LA_NAME_MAX + 1];       /* of user_id */
 	int64_t active_expires, idle_expires; /* ms */
 	int64_t created_ms;
 	int64_t max_expires;                  /* absolute end, 0 = none */
