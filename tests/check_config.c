@@ -1,6 +1,6 @@
 /*
- * check_config.c - configuration (defaults, durations, keys, the file) and
- * opening the store (modes, missing, corrupt, newer schema).
+ * check_config.c - configuration: defaults, durations, keys, the file.
+ * Opening the store is in check_store_open.c.
  */
 #include "config.h"
 
@@ -9,8 +9,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "check_la.h"
 
@@ -55,50 +53,6 @@ static void dur_bad(const char *s)
 
 	ck_assert_msg(la_parse_duration(s, &ms) == LA_E_INVAL, "duration '%s' accepted", s);
 	ck_assert_int_eq(ms, -42);
-}
-
-/* Open a second handle on fx.cfg; errmsg copied to err. */
-static la_rc open_store(unsigned flags)
-{
-	struct la_store *st = NULL;
-	la_rc rc = la_store_open(&fx.cfg, flags, &st);
-
-	snprintf(err, sizeof(err), "%s", st ? la_store_errmsg(st) : "");
-	la_store_close(st);
-	return rc;
-}
-
-/* The master database ("") or one of SQLite's side files ("-wal"). */
-static const char *db_file(const char *suffix)
-{
-	static char path[LA_PATH_MAX + 32];
-
-	snprintf(path, sizeof(path), "%s/luciaauth.db%s", fx.cfg.dir, suffix);
-	return path;
-}
-
-#define db_path() db_file("")
-
-static void close_fx(void)
-{
-	la_store_close(fx.st);
-	fx.st = NULL;
-}
-
-static void unlink_side_files(void)
-{
-	unlink(db_file("-wal"));
-	unlink(db_file("-shm"));
-}
-
-static void expect_open(la_rc want, const char *in_msg)
-{
-	la_rc rc = open_store(0);
-
-	ck_assert_msg(rc == want, "open: %s, expected %s (%s)", la_strerror(rc), la_strerror(want),
-		      err);
-	if (in_msg)
-		ck_assert_msg(strstr(err, in_msg) != NULL, "'%s' not in '%s'", in_msg, err);
 }
 
 /* ---- core ----------------------------------------------------------- */
@@ -234,37 +188,6 @@ START_TEST(test_config_load_file)
 	ck_assert_int_eq(la_config_load(&c, path, false, err, sizeof(err)), LA_E_NOSTORE);
 	ck_assert_ptr_nonnull(strstr(err, path));
 	ck_assert_mem_eq(&c, &d, sizeof(c));
-}
-END_TEST
-
-START_TEST(test_store_created_modes)
-{
-	struct stat sb;
-	mode_t old = umask(0);
-
-	snprintf(fx.cfg.dir, sizeof(fx.cfg.dir), "%s/fresh", fx.dir);
-	close_fx();
-	ck_assert_int_eq(la_store_open(&fx.cfg, LA_OPEN_CREATE, &fx.st), LA_OK);
-	fx_add_user("alice", "correct horse", NULL);
-	ck_assert_int_eq(stat(fx.cfg.dir, &sb), 0);
-	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
-	ck_assert_int_eq(stat(db_path(), &sb), 0);
-	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
-	/* SQLite's side files hold the same secrets. */
-	if (stat(db_file("-wal"), &sb) == 0)
-		ck_assert_uint_eq(sb.st_mode & 077, 0);
-	if (stat(db_file("-shm"), &sb) == 0)
-		ck_assert_uint_eq(sb.st_mode & 077, 0);
-	umask(old);
-	/* Opening again (with or without create) keeps the data. */
-	close_fx();
-	ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_OK);
-	fx_reopen();
-	ck_assert_int_eq(fx_count("users"), 1);
-	/* A database the group may read is accepted (luciaauthd's group). */
-	ck_assert_int_eq(chmod(db_path(), 0640), 0);
-	ck_assert_int_eq(chmod(fx.cfg.dir, 0755), 0);
-	expect_open(LA_OK, NULL);
 }
 END_TEST
 
@@ -434,131 +357,6 @@ START_TEST(test_config_load_refuses_writable)
 }
 END_TEST
 
-START_TEST(test_store_open_refuses_db_mode)
-{
-	static const mode_t bad[] = {0666, 0604, 0606, 0622, 0602};
-
-	close_fx();
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(chmod(db_path(), bad[i]), 0);
-		expect_open(LA_E_PERM, db_path());
-		ck_assert_msg(strstr(err, bad[i] & 022 ? "writable" : "readable"), "%s", err);
-	}
-	ck_assert_int_eq(chmod(db_path(), 0600), 0);
-	expect_open(LA_OK, NULL);
-	fx_reopen();
-	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
-}
-END_TEST
-
-START_TEST(test_store_open_refuses_dir_mode)
-{
-	static const mode_t bad[] = {0770, 0707, 0777, 01777, 0720};
-
-	close_fx();
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_int_eq(chmod(fx.cfg.dir, bad[i]), 0);
-		expect_open(LA_E_PERM, "writable");
-		ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_E_PERM);
-	}
-	ck_assert_int_eq(chmod(fx.cfg.dir, 0700), 0);
-	expect_open(LA_OK, NULL);
-}
-END_TEST
-
-START_TEST(test_store_open_missing)
-{
-	char db[LA_PATH_MAX + 32];
-
-	close_fx();
-	snprintf(db, sizeof(db), "%s", db_path());
-	ck_assert_int_eq(unlink(db), 0);
-	expect_open(LA_E_NOSTORE, "luciaauth init");
-	snprintf(fx.cfg.dir, sizeof(fx.cfg.dir), "%s/absent", fx.dir);
-	expect_open(LA_E_NOSTORE, "luciaauth init");
-	/* Neither attempt created anything. */
-	ck_assert_int_eq(access(fx.cfg.dir, F_OK), -1);
-	ck_assert_int_eq(access(db, F_OK), -1);
-	snprintf(fx.cfg.dir, sizeof(fx.cfg.dir), "relative/state");
-	expect_open(LA_E_INVAL, NULL);
-}
-END_TEST
-
-START_TEST(test_store_open_not_sqlite)
-{
-	char junk[4096];
-	FILE *f;
-
-	close_fx();
-	for (size_t i = 0; i < sizeof(junk); i++)
-		junk[i] = "this is not a database\n"[i % 23];
-	f = fopen(db_path(), "w");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
-	ck_assert_int_eq(fclose(f), 0);
-	expect_open(LA_E_CORRUPT, NULL);
-	ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_E_CORRUPT);
-}
-END_TEST
-
-/* Run sql on the master database with a plain SQLite connection. */
-static void raw_sql(const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	ck_assert_int_eq(sqlite3_open(db_path(), &db), SQLITE_OK);
-	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK, "%s",
-		      sqlite3_errmsg(db));
-	sqlite3_close(db);
-}
-
-START_TEST(test_store_open_foreign_sqlite)
-{
-	close_fx();
-	ck_assert_int_eq(unlink(db_path()), 0);
-	unlink_side_files();
-	raw_sql("CREATE TABLE user (id TEXT PRIMARY KEY)");
-	ck_assert_int_eq(chmod(db_path(), 0600), 0);
-	expect_open(LA_E_CORRUPT, "not a luciaauth database");
-	/* ...and it was left alone. */
-	ck_assert_int_eq(fx_count("user"), 0);
-	ck_assert_int_eq(fx_count("users"), -1);
-}
-END_TEST
-
-START_TEST(test_store_open_newer_schema)
-{
-	fx_add_user("alice", "correct horse", NULL);
-	close_fx();
-	raw_sql("INSERT INTO schema_version VALUES (99, 0)");
-	expect_open(LA_E_SCHEMA, "99");
-	ck_assert_int_eq(open_store(LA_OPEN_CREATE), LA_E_SCHEMA);
-	ck_assert_int_eq(fx_count("users"), 1);
-}
-END_TEST
-
-START_TEST(test_store_open_refuses_symlink)
-{
-	char real[LA_PATH_MAX + 32];
-
-	close_fx();
-	snprintf(real, sizeof(real), "%s/real.db", fx.cfg.dir);
-	ck_assert_int_eq(rename(db_path(), real), 0);
-	ck_assert_int_eq(symlink(real, db_path()), 0);
-	expect_open(LA_E_PERM, "symbolic link");
-}
-END_TEST
-
-START_TEST(test_store_open_refuses_foreign_owner)
-{
-	close_fx();
-	if (geteuid() != 0)
-		return; /* needs root to give the file away */
-	ck_assert_int_eq(chown(db_path(), 12345, (gid_t)-1), 0);
-	expect_open(LA_E_PERM, "owned by uid 12345");
-}
-END_TEST
-
 /* ---- limits --------------------------------------------------------- */
 
 START_TEST(test_duration_limits)
@@ -660,44 +458,30 @@ END_TEST
 
 Suite *suite_config(void)
 {
+	const TTest *core[] = {
+	    test_config_defaults,
+	    test_duration_valid,
+	    test_config_set_every_key,
+	    test_config_load_file,
+	};
+	const TTest *errors[] = {
+	    test_duration_invalid,
+	    test_config_set_bad_values,
+	    test_config_set_unknown_key,
+	    test_config_uid_min_above_max,
+	    test_config_load_bad_lines,
+	    test_config_load_refuses_symlink,
+	    test_config_load_refuses_directory,
+	    test_config_load_refuses_writable,
+	};
+	const TTest *limits[] = {
+	    test_duration_limits,	test_config_number_limits,	  test_config_path_limits,
+	    test_config_load_long_line, test_config_load_uid_range_order,
+	};
 	Suite *s = suite_create("config");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_config_defaults);
-	tcase_add_test(tc, test_duration_valid);
-	tcase_add_test(tc, test_config_set_every_key);
-	tcase_add_test(tc, test_config_load_file);
-	tcase_add_test(tc, test_store_created_modes);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_duration_invalid);
-	tcase_add_test(tc, test_config_set_bad_values);
-	tcase_add_test(tc, test_config_set_unknown_key);
-	tcase_add_test(tc, test_config_uid_min_above_max);
-	tcase_add_test(tc, test_config_load_bad_lines);
-	tcase_add_test(tc, test_config_load_refuses_symlink);
-	tcase_add_test(tc, test_config_load_refuses_directory);
-	tcase_add_test(tc, test_config_load_refuses_writable);
-	tcase_add_test(tc, test_store_open_refuses_db_mode);
-	tcase_add_test(tc, test_store_open_refuses_dir_mode);
-	tcase_add_test(tc, test_store_open_missing);
-	tcase_add_test(tc, test_store_open_not_sqlite);
-	tcase_add_test(tc, test_store_open_foreign_sqlite);
-	tcase_add_test(tc, test_store_open_newer_schema);
-	tcase_add_test(tc, test_store_open_refuses_symlink);
-	tcase_add_test(tc, test_store_open_refuses_foreign_owner);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_duration_limits);
-	tcase_add_test(tc, test_config_number_limits);
-	tcase_add_test(tc, test_config_path_limits);
-	tcase_add_test(tc, test_config_load_long_line);
-	tcase_add_test(tc, test_config_load_uid_range_order);
-	suite_add_tcase(s, tc);
+	FX_TCASE(s, "core", 0, core);
+	FX_TCASE(s, "errors", 0, errors);
+	FX_TCASE(s, "limits", 0, limits);
 	return s;
 }

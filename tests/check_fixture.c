@@ -1,5 +1,6 @@
 /*
- * check_fixture.c - the per-test temporary store.
+ * check_fixture.c - the per-test temporary store, and the helpers that more
+ * than one suite uses (declared in check_la.h).
  */
 #include "config.h"
 
@@ -19,12 +20,17 @@ static int64_t fx_clock(void *ctx)
 	return fx.now;
 }
 
+void fx_close(void)
+{
+	la_store_close(fx.st);
+	fx.st = NULL;
+}
+
 void fx_reopen(void)
 {
 	la_rc rc;
 
-	la_store_close(fx.st);
-	fx.st = NULL;
+	fx_close();
 	rc = la_store_open(&fx.cfg, 0, &fx.st);
 	ck_assert_msg(rc == LA_OK, "reopen: %s", la_store_errmsg(fx.st));
 	la_store_set_clock(fx.st, fx_clock, NULL);
@@ -64,20 +70,99 @@ void fx_teardown(void)
 {
 	char cmd[400];
 
-	la_store_close(fx.st);
-	fx.st = NULL;
+	fx_close();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-void fx_add_user(const char *name, const char *password, struct la_user *out)
+/* ---- assertions on library calls --------------------------------------- */
+
+void fx_counts_get(const char *const tables[], long counts[FX_TABLES_MAX])
 {
-	struct la_user_spec spec = { .username = name };
+	for (size_t i = 0; tables[i]; i++) {
+		ck_assert_uint_lt(i, FX_TABLES_MAX);
+		ck_assert_msg((counts[i] = fx_count(tables[i])) >= 0, "table %s missing",
+			      tables[i]);
+	}
+}
+
+void fx_counts_same(const char *const tables[], const long before[])
+{
+	for (size_t i = 0; tables[i]; i++) {
+		long n = fx_count(tables[i]);
+
+		ck_assert_msg(n == before[i], "%s: %ld rows, expected %ld", tables[i], n,
+			      before[i]);
+	}
+}
+
+/* ---- users and sign-in ------------------------------------------------- */
+
+void fx_add_user_email(const char *name, const char *email, const char *password,
+		       struct la_user *out)
+{
+	struct la_user_spec spec = {.username = name, .email = email};
 	struct la_user tmp;
 	la_rc rc = la_user_add(fx.st, &spec, password, out ? out : &tmp);
 
 	ck_assert_msg(rc == LA_OK, "add %s: %s (%s)", name, la_strerror(rc),
 		      la_store_errmsg(fx.st));
+}
+
+void fx_add_user(const char *name, const char *password, struct la_user *out)
+{
+	fx_add_user_email(name, NULL, password, out);
+}
+
+la_rc fx_addu(struct la_user_spec spec, const char *pw)
+{
+	return la_user_add(fx.st, &spec, pw, &fx.added);
+}
+
+la_rc fx_add_name(const char *name)
+{
+	return fx_addu(SPEC(.username = name), PW);
+}
+
+struct la_user fx_user(const char *name)
+{
+	struct la_user u;
+	la_rc rc = la_user_by_name(fx.st, name, &u);
+
+	ck_assert_msg(rc == LA_OK, "user %s: %s (%s)", name, la_strerror(rc),
+		      la_store_errmsg(fx.st));
+	return u;
+}
+
+la_rc fx_auth(enum la_ident how, const char *ident, const char *pw)
+{
+	struct la_user u;
+
+	return la_authenticate(fx.st, how, ident, pw, &u);
+}
+
+int fx_name_cb(const char *name, uint32_t id, void *ctx)
+{
+	struct fx_names *ns = ctx;
+	size_t len = strlen(ns->buf);
+
+	snprintf(ns->buf + len, sizeof(ns->buf) - len, "%s%s:%u", len ? "," : "", name, id);
+	return ++ns->n == ns->stop_after;
+}
+
+/* ---- the master database, behind the library's back ------------------- */
+
+static void db_name(char *out, size_t size, const char *suffix)
+{
+	snprintf(out, size, "%s/luciaauth.db%s", fx.cfg.dir, suffix);
+}
+
+const char *fx_db_file(const char *suffix)
+{
+	static char path[LA_PATH_MAX + 32];
+
+	db_name(path, sizeof(path), suffix);
+	return path;
 }
 
 long fx_count(const char *table)
@@ -87,7 +172,7 @@ long fx_count(const char *table)
 	sqlite3_stmt *s = NULL;
 	long n = -1;
 
-	snprintf(path, sizeof(path), "%s/luciaauth.db", fx.cfg.dir);
+	db_name(path, sizeof(path), "");
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", table);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
@@ -95,4 +180,143 @@ long fx_count(const char *table)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	return n;
+}
+
+void fx_sql(const char *sql)
+{
+	char path[LA_PATH_MAX + 32];
+	sqlite3 *db = NULL;
+	int r;
+
+	db_name(path, sizeof(path), "");
+	ck_assert_int_eq(
+	    sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL),
+	    SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	r = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	ck_assert_msg(r == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	sqlite3_close(db);
+}
+
+sqlite3_stmt *fx_db_query(sqlite3 **db, const char *sql, const char *arg)
+{
+	char path[LA_PATH_MAX + 32];
+	sqlite3_stmt *s = NULL;
+
+	db_name(path, sizeof(path), "");
+	ck_assert_int_eq(sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(*db, sql, -1, &s, NULL), SQLITE_OK);
+	sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+	return s;
+}
+
+la_rc fx_open(unsigned flags)
+{
+	struct la_store *st = NULL;
+	la_rc rc = la_store_open(&fx.cfg, flags, &st);
+
+	snprintf(fx.open_msg, sizeof(fx.open_msg), "%s", st ? la_store_errmsg(st) : "");
+	la_store_close(st);
+	return rc;
+}
+
+void fx_expect_open(la_rc want, const char *in_msg)
+{
+	la_rc rc = fx_open(0);
+
+	ck_assert_msg(rc == want, "open: %s, expected %s (%s)", la_strerror(rc), la_strerror(want),
+		      fx.open_msg);
+	if (in_msg)
+		ck_assert_msg(strstr(fx.open_msg, in_msg) != NULL, "'%s' not in '%s'", in_msg,
+			      fx.open_msg);
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+struct la_user fx_alice;
+struct la_session fx_got;
+
+void fx_with_alice(void)
+{
+	fx_add_user("alice", PW, &fx_alice);
+}
+
+struct fx_tok fx_new_session(const struct la_user *u, const struct la_origin *o)
+{
+	struct fx_tok k;
+	la_rc rc = la_session_create(fx.st, u->id, o, k.t, &k.s);
+
+	ck_assert_msg(rc == LA_OK, "create: %s (%s)", la_strerror(rc), la_store_errmsg(fx.st));
+	return k;
+}
+
+la_rc fx_session_validate(const char *tok)
+{
+	return la_session_validate(fx.st, tok, &fx_got, NULL);
+}
+
+la_rc fx_session_get(const char *tok)
+{
+	return la_session_get(fx.st, tok, &fx_got, NULL);
+}
+
+void fx_session_is(const struct la_session *s, enum la_session_state st, bool fresh, int64_t active,
+		   int64_t idle)
+{
+	ck_assert_int_eq(s->state, st);
+	ck_assert_int_eq(s->fresh, fresh);
+	ck_assert_int_eq(s->active_expires, active);
+	ck_assert_int_eq(s->idle_expires, idle);
+}
+
+struct fx_row fx_session_row(const char *id)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = fx_db_query(&db,
+				      "SELECT active_expires, idle_expires, created, max_expires,"
+				      " secret_hash, source, coalesce(tty, '(null)'),"
+				      " coalesce(rhost, '(null)') FROM sessions WHERE id = ?1",
+				      id);
+	struct fx_row r;
+
+	memset(&r, 0, sizeof(r));
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		r.found = true;
+		r.active = sqlite3_column_int64(s, 0);
+		r.idle = sqlite3_column_int64(s, 1);
+		r.created = sqlite3_column_int64(s, 2);
+		r.max = sqlite3_column_int64(s, 3);
+		r.hash_len = sqlite3_column_bytes(s, 4);
+		if (r.hash_len > 0 && r.hash_len <= (int)sizeof(r.hash))
+			memcpy(r.hash, sqlite3_column_blob(s, 4), (size_t)r.hash_len);
+		snprintf(r.source, sizeof(r.source), "%s", (const char *)sqlite3_column_text(s, 5));
+		snprintf(r.tty, sizeof(r.tty), "%s", (const char *)sqlite3_column_text(s, 6));
+		snprintf(r.rhost, sizeof(r.rhost), "%s", (const char *)sqlite3_column_text(s, 7));
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return r;
+}
+
+void fx_session_row_is(const char *id, int64_t active, int64_t idle)
+{
+	struct fx_row r = fx_session_row(id);
+
+	ck_assert_msg(r.found, "session %s not stored", id);
+	ck_assert_int_eq(r.active, active);
+	ck_assert_int_eq(r.idle, idle);
+}
+
+/* ---- suites ------------------------------------------------------------ */
+
+void fx_add_tcase(Suite *s, const char *name, int timeout, const TTest *const tests[], size_t n)
+{
+	TCase *tc = tcase_create(name);
+
+	if (timeout)
+		tcase_set_timeout(tc, timeout);
+	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
+	for (size_t i = 0; i < n; i++)
+		tcase_add_test(tc, tests[i]);
+	suite_add_tcase(s, tc);
 }

@@ -12,41 +12,10 @@
 
 #include "check_la.h"
 
-#define PW "correct horse"
+/* The tables a refused call must leave alone. */
+static const char *const TABLES[] = {"users", "groups", "group_members", "auth_keys", NULL};
 
-static const char *const TABLES[] = {"users", "groups", "group_members", "auth_keys"};
-#define N_TABLES (sizeof(TABLES) / sizeof(TABLES[0]))
-
-static void counts_get(long c[N_TABLES])
-{
-	for (size_t i = 0; i < N_TABLES; i++)
-		ck_assert_msg((c[i] = fx_count(TABLES[i])) >= 0, "table %s missing", TABLES[i]);
-}
-
-static void counts_same(const long before[N_TABLES])
-{
-	for (size_t i = 0; i < N_TABLES; i++)
-		ck_assert_msg(fx_count(TABLES[i]) == before[i], "%s: rows changed", TABLES[i]);
-}
-
-/* expr must fail with code and leave every table as it was. */
-#define REFUSED(expr, code)                                                                        \
-	do {                                                                                       \
-		long c0_[N_TABLES];                                                                \
-		la_rc rc_;                                                                         \
-		counts_get(c0_);                                                                   \
-		rc_ = (expr);                                                                      \
-		ck_assert_msg(rc_ == (code), "%s: %s, expected %s (%s)", #expr, la_strerror(rc_),  \
-			      la_strerror(code), la_store_errmsg(fx.st));                          \
-		counts_same(c0_);                                                                  \
-	} while (0)
-
-#define OK(expr)                                                                                   \
-	do {                                                                                       \
-		la_rc rc_ = (expr);                                                                \
-		ck_assert_msg(rc_ == LA_OK, "%s: %s (%s)", #expr, la_strerror(rc_),                \
-			      la_store_errmsg(fx.st));                                             \
-	} while (0)
+#define REFUSED(expr, code) REFUSED_IN(TABLES, expr, code)
 
 static struct la_group scratch;
 
@@ -55,36 +24,20 @@ static la_rc gadd(const char *name, uint32_t gid)
 	return la_group_add(fx.st, name, gid, &scratch);
 }
 
-/* "name:id,name:id" of a la_name_cb walk. */
-struct names {
-	char buf[512];
-	int n;
-};
-
-static int name_cb(const char *name, uint32_t id, void *ctx)
-{
-	struct names *ns = ctx;
-	size_t len = strlen(ns->buf);
-
-	snprintf(ns->buf + len, sizeof(ns->buf) - len, "%s%s:%u", len ? "," : "", name, id);
-	ns->n++;
-	return 0;
-}
-
 static int group_cb(const struct la_group *g, void *ctx)
 {
 	char name[LA_NAME_MAX + 3];
 
 	snprintf(name, sizeof(name), "%s%s", g->name, g->user_private ? "*" : "");
-	return name_cb(name, g->gid, ctx);
+	return fx_name_cb(name, g->gid, ctx);
 }
 
 static const char *members(const char *group)
 {
-	static struct names ns;
+	static struct fx_names ns;
 
 	memset(&ns, 0, sizeof(ns));
-	OK(la_group_members(fx.st, group, name_cb, &ns));
+	OK(la_group_members(fx.st, group, fx_name_cb, &ns));
 	return ns.buf;
 }
 
@@ -146,7 +99,7 @@ END_TEST
 
 START_TEST(test_group_list)
 {
-	struct names ns = {.n = 0};
+	struct fx_names ns = {.n = 0};
 
 	OK(gadd("zeta", 20000));
 	fx_add_user("alice", PW, NULL);
@@ -160,7 +113,7 @@ END_TEST
 
 START_TEST(test_group_members)
 {
-	struct names ns = {.n = 0};
+	struct fx_names ns = {.n = 0};
 
 	fx_add_user("carol", PW, NULL);
 	fx_add_user("alice", PW, NULL);
@@ -175,7 +128,7 @@ START_TEST(test_group_members)
 	/* A private group may have other members too. */
 	OK(la_group_add_member(fx.st, "alice", "bob"));
 	ck_assert_str_eq(members("alice"), "bob:10002");
-	OK(la_user_groups(fx.st, "bob", name_cb, &ns));
+	OK(la_user_groups(fx.st, "bob", fx_name_cb, &ns));
 	ck_assert_str_eq(ns.buf, "alice:10001,devs:10003");
 	OK(la_group_remove_member(fx.st, "devs", "carol"));
 	ck_assert_str_eq(members("devs"), "alice:10001,bob:10002");
@@ -285,7 +238,7 @@ END_TEST
 
 START_TEST(test_group_member_errors)
 {
-	struct names ns = {.n = 0};
+	struct fx_names ns = {.n = 0};
 
 	fx_add_user("alice", PW, NULL);
 	OK(gadd("devs", 0));
@@ -299,7 +252,7 @@ START_TEST(test_group_member_errors)
 	/* System accounts are not members of the store. */
 	REFUSED(la_group_add_member(fx.st, "devs", "localuser"), LA_E_NOUSER);
 	REFUSED(la_group_add_member(fx.st, "sudo", "alice"), LA_E_NOGROUP);
-	ck_assert_int_eq(la_group_members(fx.st, "nosuch", name_cb, &ns), LA_E_NOGROUP);
+	ck_assert_int_eq(la_group_members(fx.st, "nosuch", fx_name_cb, &ns), LA_E_NOGROUP);
 	ck_assert_int_eq(ns.n, 0);
 	OK(la_group_remove_member(fx.st, "devs", "alice"));
 	REFUSED(la_group_remove_member(fx.st, "devs", "alice"), LA_E_NOTFOUND);
@@ -353,31 +306,22 @@ END_TEST
 
 Suite *suite_group(void)
 {
+	const TTest *core[] = {
+	    test_group_add_allocated, test_group_add_explicit_gid, test_group_add_merge,
+	    test_group_list,	      test_group_members,	   test_group_del,
+	};
+	const TTest *errors[] = {
+	    test_group_add_taken,   test_group_add_merge_wrong_gid, test_group_add_bad,
+	    test_group_del_refused, test_group_member_errors,
+	};
+	const TTest *limits[] = {
+	    test_group_name_length,
+	    test_group_gid_range_edges,
+	};
 	Suite *s = suite_create("group");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_group_add_allocated);
-	tcase_add_test(tc, test_group_add_explicit_gid);
-	tcase_add_test(tc, test_group_add_merge);
-	tcase_add_test(tc, test_group_list);
-	tcase_add_test(tc, test_group_members);
-	tcase_add_test(tc, test_group_del);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_group_add_taken);
-	tcase_add_test(tc, test_group_add_merge_wrong_gid);
-	tcase_add_test(tc, test_group_add_bad);
-	tcase_add_test(tc, test_group_del_refused);
-	tcase_add_test(tc, test_group_member_errors);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_group_name_length);
-	tcase_add_test(tc, test_group_gid_range_edges);
-	suite_add_tcase(s, tc);
+	FX_TCASE(s, "core", 0, core);
+	FX_TCASE(s, "errors", 0, errors);
+	FX_TCASE(s, "limits", 0, limits);
 	return s;
 }

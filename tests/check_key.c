@@ -10,55 +10,18 @@
 
 #include "check_la.h"
 
-#define PW  "correct horse"
 #define PW2 "battery staple"
 
-static const char *const TABLES[] = {"users", "auth_keys", "sessions", "lockout"};
-#define N_TABLES (sizeof(TABLES) / sizeof(TABLES[0]))
+/* The tables a refused call must leave alone. */
+static const char *const TABLES[] = {"users", "auth_keys", "sessions", "lockout", NULL};
 
-static void counts_get(long c[N_TABLES])
-{
-	for (size_t i = 0; i < N_TABLES; i++)
-		ck_assert_msg((c[i] = fx_count(TABLES[i])) >= 0, "table %s missing", TABLES[i]);
-}
-
-static void counts_same(const long before[N_TABLES])
-{
-	for (size_t i = 0; i < N_TABLES; i++)
-		ck_assert_msg(fx_count(TABLES[i]) == before[i], "%s: rows changed", TABLES[i]);
-}
-
-/* expr must fail with code and leave every table as it was. */
-#define REFUSED(expr, code)                                                                        \
-	do {                                                                                       \
-		long c0_[N_TABLES];                                                                \
-		la_rc rc_;                                                                         \
-		counts_get(c0_);                                                                   \
-		rc_ = (expr);                                                                      \
-		ck_assert_msg(rc_ == (code), "%s: %s, expected %s (%s)", #expr, la_strerror(rc_),  \
-			      la_strerror(code), la_store_errmsg(fx.st));                          \
-		counts_same(c0_);                                                                  \
-	} while (0)
-
-#define OK(expr)                                                                                   \
-	do {                                                                                       \
-		la_rc rc_ = (expr);                                                                \
-		ck_assert_msg(rc_ == LA_OK, "%s: %s (%s)", #expr, la_strerror(rc_),                \
-			      la_store_errmsg(fx.st));                                             \
-	} while (0)
+#define REFUSED(expr, code) REFUSED_IN(TABLES, expr, code)
 
 static struct la_key scratch;
 
 static la_rc kadd(const char *user, const char *provider, const char *puid, const char *pw)
 {
 	return la_key_add(fx.st, user, provider, puid, pw, &scratch);
-}
-
-static la_rc login(enum la_ident how, const char *ident, const char *pw)
-{
-	struct la_user u;
-
-	return la_authenticate(fx.st, how, ident, pw, &u);
 }
 
 static int key_cb(const struct la_key *k, void *ctx)
@@ -68,13 +31,6 @@ static int key_cb(const struct la_key *k, void *ctx)
 
 	snprintf(buf + len, 512 - len, "%s%s%s", len ? "," : "", k->id, k->has_password ? "*" : "");
 	return 0;
-}
-
-static void add_nopw(const char *name, struct la_user *u)
-{
-	struct la_user_spec spec = {.username = name};
-
-	OK(la_user_add(fx.st, &spec, NULL, u));
 }
 
 /* ---- core ----------------------------------------------------------- */
@@ -95,8 +51,8 @@ START_TEST(test_key_add_without_password)
 	ck_assert_str_eq(k.user_id, u.id);
 	ck_assert(!k.has_password);
 	/* Lucia useKey: such a key signs in with no password at all. */
-	OK(login(LA_IDENT_KEY, "github:12345", NULL));
-	ck_assert_int_eq(login(LA_IDENT_KEY, "github:12345", PW), LA_E_AUTH);
+	OK(fx_auth(LA_IDENT_KEY, "github:12345", NULL));
+	ck_assert_int_eq(fx_auth(LA_IDENT_KEY, "github:12345", PW), LA_E_AUTH);
 	ck_assert_int_eq(fx_count("auth_keys"), 2);
 }
 END_TEST
@@ -106,13 +62,13 @@ START_TEST(test_key_add_with_password)
 	struct la_user u;
 	struct la_key k;
 
-	add_nopw("alice", &u);
+	fx_add_user("alice", NULL, &u);
 	OK(la_key_add(fx.st, "alice", "email", "alice@x.org", PW2, &k));
 	ck_assert_str_eq(k.id, "email:alice@x.org");
 	ck_assert(k.has_password);
-	OK(login(LA_IDENT_KEY, "email:alice@x.org", PW2));
-	ck_assert_int_eq(login(LA_IDENT_KEY, "email:alice@x.org", PW), LA_E_AUTH);
-	ck_assert_int_eq(login(LA_IDENT_KEY, "email:alice@x.org", NULL), LA_E_AUTH);
+	OK(fx_auth(LA_IDENT_KEY, "email:alice@x.org", PW2));
+	ck_assert_int_eq(fx_auth(LA_IDENT_KEY, "email:alice@x.org", PW), LA_E_AUTH);
+	ck_assert_int_eq(fx_auth(LA_IDENT_KEY, "email:alice@x.org", NULL), LA_E_AUTH);
 	/* Another key does not make the user's password key. */
 	OK(la_user_by_name(fx.st, "alice", &u));
 	ck_assert(!u.has_password);
@@ -120,7 +76,7 @@ START_TEST(test_key_add_with_password)
 	OK(la_key_add(fx.st, "alice", "oidc", "https://id.example:443/u/7", NULL, &k));
 	ck_assert_str_eq(k.id, "oidc:https://id.example:443/u/7");
 	OK(la_key_get(fx.st, "oidc:https://id.example:443/u/7", &k));
-	OK(login(LA_IDENT_KEY, "oidc:https://id.example:443/u/7", NULL));
+	OK(fx_auth(LA_IDENT_KEY, "oidc:https://id.example:443/u/7", NULL));
 	/* Text is data: quotes and UTF-8 are stored as given. */
 	OK(la_key_add(fx.st, "alice", "we'ird", "x'); DELETE FROM auth_keys;--", NULL, &k));
 	OK(la_key_get(fx.st, "we'ird:x'); DELETE FROM auth_keys;--", &k));
@@ -144,7 +100,7 @@ START_TEST(test_key_list_and_del)
 	ck_assert_str_eq(buf, "github:12345,password:alice*,zz:1");
 	OK(la_key_del(fx.st, "github:12345"));
 	ck_assert_int_eq(la_key_get(fx.st, "github:12345", &k), LA_E_NOKEY);
-	ck_assert_int_eq(login(LA_IDENT_KEY, "github:12345", NULL), LA_E_NOKEY);
+	ck_assert_int_eq(fx_auth(LA_IDENT_KEY, "github:12345", NULL), LA_E_NOKEY);
 	buf[0] = '\0';
 	OK(la_key_list(fx.st, "alice", key_cb, buf));
 	ck_assert_str_eq(buf, "password:alice*,zz:1");
@@ -157,7 +113,7 @@ START_TEST(test_key_list_and_del)
 	buf[0] = '\0';
 	OK(la_key_list(fx.st, "alice", key_cb, buf));
 	ck_assert_str_eq(buf, "zz:1");
-	ck_assert_int_eq(login(LA_IDENT_USERNAME, "alice", PW), LA_E_NOKEY);
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "alice", PW), LA_E_NOKEY);
 	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
 }
 END_TEST
@@ -168,7 +124,7 @@ START_TEST(test_key_password_set_creates)
 	struct la_key k;
 	struct la_user_spec spec = {.set = LA_SET_MUST_CHANGE, .must_change = true};
 
-	add_nopw("bob", &u);
+	fx_add_user("bob", NULL, &u);
 	OK(la_user_mod(fx.st, "bob", &spec));
 	ck_assert(!u.has_password);
 	ck_assert_int_eq(u.password_changed_ms, 0);
@@ -182,7 +138,7 @@ START_TEST(test_key_password_set_creates)
 	ck_assert_str_eq(k.user_id, u.id);
 	ck_assert(k.has_password);
 	ck_assert_int_eq(fx_count("auth_keys"), 1);
-	OK(login(LA_IDENT_USERNAME, "bob", PW));
+	OK(fx_auth(LA_IDENT_USERNAME, "bob", PW));
 }
 END_TEST
 
@@ -197,8 +153,8 @@ START_TEST(test_key_password_set_replaces)
 	OK(la_user_by_name(fx.st, "alice", &u));
 	ck_assert_int_eq(u.password_changed_ms, FX_T0 + 60000);
 	ck_assert_int_eq(fx_count("auth_keys"), 1);
-	ck_assert_int_eq(login(LA_IDENT_USERNAME, "alice", PW), LA_E_AUTH);
-	OK(login(LA_IDENT_USERNAME, "alice", PW2));
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "alice", PW), LA_E_AUTH);
+	OK(fx_auth(LA_IDENT_USERNAME, "alice", PW2));
 }
 END_TEST
 
@@ -242,7 +198,7 @@ START_TEST(test_key_password_provider_refused)
 	struct la_user u;
 
 	fx_add_user("alice", PW, NULL);
-	add_nopw("bob", &u);
+	fx_add_user("bob", NULL, &u);
 	/* MUST: the provider "password" never gets a key without a hash... */
 	REFUSED(kadd("bob", "password", "bob", NULL), LA_E_INVAL);
 	/* ...nor a key named after another user... */
@@ -253,7 +209,7 @@ START_TEST(test_key_password_provider_refused)
 	REFUSED(kadd("bob", "password", "bob", PW2), LA_E_INVAL);
 	OK(la_user_by_name(fx.st, "bob", &u));
 	ck_assert(!u.has_password);
-	ck_assert_int_eq(login(LA_IDENT_USERNAME, "bob", NULL), LA_E_NOKEY);
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "bob", NULL), LA_E_NOKEY);
 }
 END_TEST
 
@@ -295,12 +251,12 @@ START_TEST(test_key_password_policy)
 	REFUSED(la_password_set(fx.st, "alice", NULL), LA_E_INVAL);
 	OK(la_user_by_name(fx.st, "alice", &after));
 	ck_assert_mem_eq(&before, &after, sizeof(before));
-	OK(login(LA_IDENT_USERNAME, "alice", PW));
+	OK(fx_auth(LA_IDENT_USERNAME, "alice", PW));
 	/* A key with a password obeys the same policy. */
 	REFUSED(kadd("alice", "email", "a@x.org", "short"), LA_E_POLICY);
 	REFUSED(kadd("alice", "email", "a@x.org", "alice"), LA_E_POLICY);
 	/* No password set for a user without one either. */
-	add_nopw("bob", &before);
+	fx_add_user("bob", NULL, &before);
 	REFUSED(la_password_set(fx.st, "bob", "1234567"), LA_E_POLICY);
 	ck_assert_int_eq(la_key_get(fx.st, "password:bob", &scratch), LA_E_NOKEY);
 }
@@ -328,7 +284,7 @@ START_TEST(test_key_id_lengths)
 	ck_assert_uint_eq(strlen(id), LA_KEY_ID_MAX);
 	ck_assert_str_eq(scratch.id, id);
 	OK(la_key_get(fx.st, id, &scratch));
-	OK(login(LA_IDENT_KEY, id, NULL));
+	OK(fx_auth(LA_IDENT_KEY, id, NULL));
 	OK(la_key_del(fx.st, id));
 	OK(kadd("alice", "p", "1", NULL));
 }
@@ -342,13 +298,13 @@ START_TEST(test_key_password_lengths)
 	memset(pw, 'x', sizeof(pw));
 	pw[LA_PASSWORD_MAX + 1] = '\0';
 	REFUSED(la_password_set(fx.st, "alice", pw), LA_E_POLICY);
-	OK(login(LA_IDENT_USERNAME, "alice", PW));
+	OK(fx_auth(LA_IDENT_USERNAME, "alice", PW));
 	pw[LA_PASSWORD_MAX] = '\0';
 	OK(la_password_set(fx.st, "alice", pw));
-	OK(login(LA_IDENT_USERNAME, "alice", pw));
+	OK(fx_auth(LA_IDENT_USERNAME, "alice", pw));
 	pw[8] = '\0';
 	OK(la_password_set(fx.st, "alice", pw));
-	OK(login(LA_IDENT_USERNAME, "alice", pw));
+	OK(fx_auth(LA_IDENT_USERNAME, "alice", pw));
 	pw[7] = '\0';
 	REFUSED(la_password_set(fx.st, "alice", pw), LA_E_POLICY);
 }
@@ -356,30 +312,22 @@ END_TEST
 
 Suite *suite_key(void)
 {
+	const TTest *core[] = {
+	    test_key_add_without_password, test_key_add_with_password,	   test_key_list_and_del,
+	    test_key_password_set_creates, test_key_password_set_replaces,
+	};
+	const TTest *errors[] = {
+	    test_key_duplicate, test_key_bad_ids,	  test_key_password_provider_refused,
+	    test_key_unknown,	test_key_password_policy,
+	};
+	const TTest *limits[] = {
+	    test_key_id_lengths,
+	    test_key_password_lengths,
+	};
 	Suite *s = suite_create("key");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_key_add_without_password);
-	tcase_add_test(tc, test_key_add_with_password);
-	tcase_add_test(tc, test_key_list_and_del);
-	tcase_add_test(tc, test_key_password_set_creates);
-	tcase_add_test(tc, test_key_password_set_replaces);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_key_duplicate);
-	tcase_add_test(tc, test_key_bad_ids);
-	tcase_add_test(tc, test_key_password_provider_refused);
-	tcase_add_test(tc, test_key_unknown);
-	tcase_add_test(tc, test_key_password_policy);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_key_id_lengths);
-	tcase_add_test(tc, test_key_password_lengths);
-	suite_add_tcase(s, tc);
+	FX_TCASE(s, "core", 0, core);
+	FX_TCASE(s, "errors", 0, errors);
+	FX_TCASE(s, "limits", 0, limits);
 	return s;
 }

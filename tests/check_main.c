@@ -13,12 +13,16 @@ int main(void)
 	SRunner *sr = srunner_create(suite_config());
 	int failed;
 
+	srunner_add_suite(sr, suite_store_open());
 	srunner_add_suite(sr, suite_hash());
 	srunner_add_suite(sr, suite_user());
+	srunner_add_suite(sr, suite_user_limits());
 	srunner_add_suite(sr, suite_group());
 	srunner_add_suite(sr, suite_key());
 	srunner_add_suite(sr, suite_session());
+	srunner_add_suite(sr, suite_session_token());
 	srunner_add_suite(sr, suite_auth());
+	srunner_add_suite(sr, suite_lockout());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,6 +1,7 @@
 /*
- * check_user.c - users: creation and its defaults, uid allocation, names and
- * fields, lookups, changes, deletion, lock, expiry, listing.
+ * check_user.c - users: creation and its defaults, names and fields,
+ * lookups, changes, deletion, lock, expiry, listing.  The limits (name and
+ * field lengths, uid allocation) are in check_user_limits.c.
  *
  * The fixture's system files hold root(0), localuser(uid 10500) and the
  * groups root(0), sudo(27), localgrp(10600).
@@ -13,82 +14,24 @@
 
 #include "check_la.h"
 
-#define PW	    "correct horse"
 #define LUCIA_ALPHA "abcdefghijklmnopqrstuvwxyz0123456789"
 
-static const char *const TABLES[] = {"users",	  "groups",   "group_members",
-				     "auth_keys", "sessions", "auth_failures"};
-#define N_TABLES (sizeof(TABLES) / sizeof(TABLES[0]))
+/* The tables a refused call must leave alone (in the order of rows()). */
+static const char *const TABLES[] = {
+    "users", "groups", "group_members", "auth_keys", "sessions", "auth_failures", NULL};
 
-/* Row counts of every table, to prove that a refused call wrote nothing. */
-static void counts_get(long c[N_TABLES])
-{
-	for (size_t i = 0; i < N_TABLES; i++)
-		ck_assert_msg((c[i] = fx_count(TABLES[i])) >= 0, "table %s missing", TABLES[i]);
-}
-
-static void counts_same(const long before[N_TABLES])
-{
-	for (size_t i = 0; i < N_TABLES; i++) {
-		long n = fx_count(TABLES[i]);
-
-		ck_assert_msg(n == before[i], "%s: %ld rows, expected %ld", TABLES[i], n,
-			      before[i]);
-	}
-}
-
-/* expr must fail with code and leave every table as it was. */
-#define REFUSED(expr, code)                                                                        \
-	do {                                                                                       \
-		long c0_[N_TABLES];                                                                \
-		la_rc rc_;                                                                         \
-		counts_get(c0_);                                                                   \
-		rc_ = (expr);                                                                      \
-		ck_assert_msg(rc_ == (code), "%s: %s, expected %s (%s)", #expr, la_strerror(rc_),  \
-			      la_strerror(code), la_store_errmsg(fx.st));                          \
-		counts_same(c0_);                                                                  \
-	} while (0)
-
-#define OK(expr)                                                                                   \
-	do {                                                                                       \
-		la_rc rc_ = (expr);                                                                \
-		ck_assert_msg(rc_ == LA_OK, "%s: %s (%s)", #expr, la_strerror(rc_),                \
-			      la_store_errmsg(fx.st));                                             \
-	} while (0)
-
-/* A user spec from designated initialisers: SPEC(.username = "bob"). */
-#define SPEC(...) ((struct la_user_spec){__VA_ARGS__})
-
-static struct la_user scratch; /* the last user added by addu() */
-
-static la_rc addu(struct la_user_spec spec, const char *pw)
-{
-	return la_user_add(fx.st, &spec, pw, &scratch);
-}
-
-static la_rc add_name(const char *name)
-{
-	return addu(SPEC(.username = name), PW);
-}
+#define REFUSED(expr, code) REFUSED_IN(TABLES, expr, code)
 
 static la_rc mod(const char *name, struct la_user_spec spec)
 {
 	return la_user_mod(fx.st, name, &spec);
 }
 
-static struct la_user get(const char *name)
-{
-	struct la_user u;
-
-	OK(la_user_by_name(fx.st, name, &u));
-	return u;
-}
-
 static void rows(long users, long groups, long members, long keys, long sessions, long failures)
 {
-	long want[N_TABLES] = {users, groups, members, keys, sessions, failures};
+	long want[] = {users, groups, members, keys, sessions, failures};
 
-	counts_same(want);
+	fx_counts_same(TABLES, want);
 }
 
 /* Every field, via the whole struct: the library zero-fills what it returns. */
@@ -98,34 +41,18 @@ static void same_user(const struct la_user *a, const struct la_user *b)
 	ck_assert_mem_eq(a, b, sizeof(*a));
 }
 
-/* Collects names from la_name_cb / la_user_cb into "a,b,c". */
-struct names {
-	char buf[512];
-	int stop_after; /* 0 = never */
-	int n;
-};
-
-static int name_cb(const char *name, uint32_t id, void *ctx)
-{
-	struct names *ns = ctx;
-	size_t len = strlen(ns->buf);
-
-	snprintf(ns->buf + len, sizeof(ns->buf) - len, "%s%s:%u", len ? "," : "", name, id);
-	return ++ns->n == ns->stop_after;
-}
-
 static int user_cb(const struct la_user *u, void *ctx)
 {
-	return name_cb(u->username, u->uid, ctx);
+	return fx_name_cb(u->username, u->uid, ctx);
 }
 
 /* "group:gid,..." of a user's supplementary groups. */
 static const char *groups_of(const char *name)
 {
-	static struct names ns;
+	static struct fx_names ns;
 
 	memset(&ns, 0, sizeof(ns));
-	OK(la_user_groups(fx.st, name, name_cb, &ns));
+	OK(la_user_groups(fx.st, name, fx_name_cb, &ns));
 	return ns.buf;
 }
 
@@ -162,16 +89,16 @@ START_TEST(test_user_add_defaults)
 	ck_assert(k.has_password);
 	rows(1, 1, 0, 1, 0, 0);
 	/* What add returned is what is stored. */
-	v = get("alice");
+	v = fx_user("alice");
 	same_user(&u, &v);
 	fx_add_user("bob", PW, &v);
 	ck_assert_uint_eq(v.uid, 10001);
 	ck_assert_uint_eq(v.gid, 10001);
 	ck_assert_str_ne(v.id, u.id);
 	/* Without a password: no key, never changed. */
-	OK(addu(SPEC(.username = "nopw"), NULL));
-	ck_assert(!scratch.has_password);
-	ck_assert_int_eq(scratch.password_changed_ms, 0);
+	OK(fx_addu(SPEC(.username = "nopw"), NULL));
+	ck_assert(!fx.added.has_password);
+	ck_assert_int_eq(fx.added.password_changed_ms, 0);
 	ck_assert_int_eq(la_key_get(fx.st, "password:nopw", &k), LA_E_NOKEY);
 	rows(3, 3, 0, 2, 0, 0);
 }
@@ -194,28 +121,28 @@ START_TEST(test_user_add_explicit_fields)
 	OK(la_group_add(fx.st, "devs", 0, &devs));
 	OK(la_group_add(fx.st, "ops", 0, &g));
 	spec.gid = devs.gid;
-	OK(addu(spec, PW));
-	ck_assert_str_eq(scratch.email, "Bob@X.org");
-	ck_assert_uint_eq(scratch.uid, 20000);
-	ck_assert_uint_eq(scratch.gid, devs.gid);
-	ck_assert_str_eq(scratch.gecos, "Bob Zo\xc3\xab,Room 1,,");
-	ck_assert_str_eq(scratch.home, "/srv/bob");
-	ck_assert_str_eq(scratch.shell, "/bin/zsh");
-	ck_assert(scratch.must_change);
+	OK(fx_addu(spec, PW));
+	ck_assert_str_eq(fx.added.email, "Bob@X.org");
+	ck_assert_uint_eq(fx.added.uid, 20000);
+	ck_assert_uint_eq(fx.added.gid, devs.gid);
+	ck_assert_str_eq(fx.added.gecos, "Bob Zo\xc3\xab,Room 1,,");
+	ck_assert_str_eq(fx.added.home, "/srv/bob");
+	ck_assert_str_eq(fx.added.shell, "/bin/zsh");
+	ck_assert(fx.added.must_change);
 	/* An explicit gid means no private group. */
 	ck_assert_int_eq(fx_count("groups"), 2);
 	ck_assert_str_eq(groups_of("bob"), "devs:10000,ops:10001");
 	/* Explicit uid without gid: private group with gid = uid. */
-	OK(addu(SPEC(.username = "carol", .uid = 30000), NULL));
-	ck_assert_uint_eq(scratch.gid, 30000);
+	OK(fx_addu(SPEC(.username = "carol", .uid = 30000), NULL));
+	ck_assert_uint_eq(fx.added.gid, 30000);
 	OK(la_group_get(fx.st, "carol", &g));
 	ck_assert_uint_eq(g.gid, 30000);
 	/* SQL metacharacters in values are data, not SQL. */
-	OK(addu(SPEC(.username = "obrien", .email = "o'brien@x.org",
-		     .gecos = "Robert'); DROP TABLE users;--"),
-		NULL));
-	OK(la_user_by_email(fx.st, "O'Brien@X.org", &scratch));
-	ck_assert_str_eq(scratch.gecos, "Robert'); DROP TABLE users;--");
+	OK(fx_addu(SPEC(.username = "obrien", .email = "o'brien@x.org",
+			.gecos = "Robert'); DROP TABLE users;--"),
+		   NULL));
+	OK(la_user_by_email(fx.st, "O'Brien@X.org", &fx.added));
+	ck_assert_str_eq(fx.added.gecos, "Robert'); DROP TABLE users;--");
 	ck_assert_int_eq(fx_count("users"), 3);
 }
 END_TEST
@@ -224,10 +151,10 @@ START_TEST(test_user_lookup)
 {
 	struct la_user u, v;
 
-	OK(addu(SPEC(.username = "bob", .email = "Bob@x.org"), PW));
-	u = scratch;
+	OK(fx_addu(SPEC(.username = "bob", .email = "Bob@x.org"), PW));
+	u = fx.added;
 	fx_add_user("alice", PW, NULL);
-	v = get("bob");
+	v = fx_user("bob");
 	same_user(&u, &v);
 	OK(la_user_by_id(fx.st, u.id, &v));
 	same_user(&u, &v);
@@ -254,13 +181,13 @@ START_TEST(test_user_mod_fields)
 	struct la_group devs, ops;
 	struct la_user u, v;
 
-	OK(addu(SPEC(.username = "bob", .email = "bob@x.org"), PW));
-	u = scratch;
+	OK(fx_addu(SPEC(.username = "bob", .email = "bob@x.org"), PW));
+	u = fx.added;
 	OK(la_group_add(fx.st, "devs", 0, &devs));
 	OK(la_group_add(fx.st, "ops", 0, &ops));
 	/* Only the fields named in set change; the rest of spec is ignored. */
 	OK(mod("bob", SPEC(.set = LA_SET_GECOS, .gecos = "Bob B", .shell = "/bin/zsh")));
-	v = get("bob");
+	v = fx_user("bob");
 	ck_assert_str_eq(v.gecos, "Bob B");
 	ck_assert_str_eq(v.shell, "/bin/bash");
 	OK(mod("bob",
@@ -268,7 +195,7 @@ START_TEST(test_user_mod_fields)
 	OK(mod("bob", SPEC(.set = LA_SET_GID, .gid = devs.gid)));
 	OK(mod("bob", SPEC(.set = LA_SET_MUST_CHANGE, .must_change = true)));
 	OK(mod("bob", SPEC(.set = LA_SET_EMAIL, .email = "robert@y.org")));
-	v = get("bob");
+	v = fx_user("bob");
 	ck_assert_str_eq(v.home, "/srv/b");
 	ck_assert_str_eq(v.shell, "/bin/zsh");
 	ck_assert_uint_eq(v.gid, devs.gid);
@@ -282,7 +209,7 @@ START_TEST(test_user_mod_fields)
 	OK(mod("bob", SPEC(.set = LA_SET_EMAIL, .email = "Robert@Y.org")));
 	/* NULL clears the address. */
 	OK(mod("bob", SPEC(.set = LA_SET_EMAIL | LA_SET_MUST_CHANGE)));
-	v = get("bob");
+	v = fx_user("bob");
 	ck_assert_str_eq(v.email, "");
 	ck_assert(!v.must_change);
 	/* Supplementary groups are replaced, not added to. */
@@ -306,8 +233,8 @@ START_TEST(test_user_del_everything)
 	struct la_key k;
 
 	OK(la_group_add(fx.st, "devs", 0, &g));
-	OK(addu(SPEC(.username = "alice", .groups = groups, .n_groups = 1), PW));
-	a = scratch;
+	OK(fx_addu(SPEC(.username = "alice", .groups = groups, .n_groups = 1), PW));
+	a = fx.added;
 	fx_add_user("bob", PW, &b);
 	OK(la_group_add_member(fx.st, "devs", "bob"));
 	OK(la_key_add(fx.st, "alice", "github", "12345", NULL, &k));
@@ -338,7 +265,7 @@ START_TEST(test_user_del_private_group_after_gid_change)
 {
 	struct la_group g;
 
-	OK(add_name("bob"));
+	OK(fx_add_name("bob"));
 	OK(la_group_add(fx.st, "devs", 0, &g));
 	OK(mod("bob", SPEC(.set = LA_SET_GID, .gid = g.gid)));
 	/* MUST 3: the private group goes with its user even when it is no
@@ -347,7 +274,7 @@ START_TEST(test_user_del_private_group_after_gid_change)
 	ck_assert_int_eq(la_group_get(fx.st, "bob", &g), LA_E_NOGROUP);
 	rows(0, 1, 0, 0, 0, 0);
 	/* ...so that the name can be used again. */
-	OK(add_name("bob"));
+	OK(fx_add_name("bob"));
 	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
 }
 END_TEST
@@ -360,16 +287,16 @@ START_TEST(test_user_lock_unlock_expiry)
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(
 		    la_authenticate(fx.st, LA_IDENT_USERNAME, "alice", "wrong pw!", &u), LA_E_AUTH);
-	u = get("alice");
+	u = fx_user("alice");
 	ck_assert_uint_eq(u.failures, 5);
 	ck_assert_int_gt(u.locked_until_ms, fx.now);
 	/* Locking keeps the counters; unlocking clears both. */
 	OK(la_user_set_locked(fx.st, "alice", true));
-	u = get("alice");
+	u = fx_user("alice");
 	ck_assert(u.locked);
 	ck_assert_uint_eq(u.failures, 5);
 	OK(la_user_set_locked(fx.st, "alice", false));
-	u = get("alice");
+	u = fx_user("alice");
 	ck_assert(!u.locked);
 	ck_assert_uint_eq(u.failures, 0);
 	ck_assert_int_eq(u.locked_until_ms, 0);
@@ -378,24 +305,24 @@ START_TEST(test_user_lock_unlock_expiry)
 	/* Unlocking a user who is not locked is fine. */
 	OK(la_user_set_locked(fx.st, "alice", false));
 	OK(la_user_set_expiry(fx.st, "alice", FX_T0 + 86400000));
-	ck_assert_int_eq(get("alice").expires_ms, FX_T0 + 86400000);
+	ck_assert_int_eq(fx_user("alice").expires_ms, FX_T0 + 86400000);
 	OK(la_user_set_expiry(fx.st, "alice", 0));
-	ck_assert_int_eq(get("alice").expires_ms, 0);
+	ck_assert_int_eq(fx_user("alice").expires_ms, 0);
 }
 END_TEST
 
 START_TEST(test_user_list_and_groups)
 {
-	struct names ns = {.n = 0};
+	struct fx_names ns = {.n = 0};
 	struct la_group g;
 
-	OK(addu(SPEC(.username = "carol", .uid = 10030), NULL));
-	OK(addu(SPEC(.username = "alice", .uid = 10010), NULL));
-	OK(addu(SPEC(.username = "bob", .uid = 10020), NULL));
+	OK(fx_addu(SPEC(.username = "carol", .uid = 10030), NULL));
+	OK(fx_addu(SPEC(.username = "alice", .uid = 10010), NULL));
+	OK(fx_addu(SPEC(.username = "bob", .uid = 10020), NULL));
 	OK(la_user_list(fx.st, user_cb, &ns));
 	ck_assert_str_eq(ns.buf, "alice:10010,bob:10020,carol:10030");
 	/* A non-zero return stops the walk and is not an error. */
-	ns = (struct names){.stop_after = 2};
+	ns = (struct fx_names){.stop_after = 2};
 	OK(la_user_list(fx.st, user_cb, &ns));
 	ck_assert_str_eq(ns.buf, "alice:10010,bob:10020");
 	/* Supplementary groups, by gid. */
@@ -407,7 +334,7 @@ START_TEST(test_user_list_and_groups)
 	OK(la_group_add_member(fx.st, "mid", "alice"));
 	ck_assert_str_eq(groups_of("bob"), "zeta:10100,alpha:10200");
 	ck_assert_str_eq(groups_of("carol"), "");
-	ck_assert_int_eq(la_user_groups(fx.st, "nobody", name_cb, &ns), LA_E_NOUSER);
+	ck_assert_int_eq(la_user_groups(fx.st, "nobody", fx_name_cb, &ns), LA_E_NOUSER);
 }
 END_TEST
 
@@ -433,10 +360,10 @@ START_TEST(test_user_add_bad_names)
 
 	fx_add_user("keep", PW, NULL);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		REFUSED(addu(SPEC(.username = bad[i]), PW), LA_E_INVAL);
-		REFUSED(addu(SPEC(.username = bad[i]), NULL), LA_E_INVAL);
+		REFUSED(fx_addu(SPEC(.username = bad[i]), PW), LA_E_INVAL);
+		REFUSED(fx_addu(SPEC(.username = bad[i]), NULL), LA_E_INVAL);
 	}
-	REFUSED(addu(SPEC(.username = NULL), PW), LA_E_INVAL);
+	REFUSED(fx_addu(SPEC(.username = NULL), PW), LA_E_INVAL);
 	/* The tables survived the injection attempt. */
 	rows(1, 1, 0, 1, 0, 0);
 	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
@@ -449,15 +376,15 @@ START_TEST(test_user_add_taken_names)
 
 	fx_add_user("alice", PW, NULL);
 	OK(la_group_add(fx.st, "devs", 0, &g));
-	REFUSED(add_name("alice"), LA_E_USER_EXISTS);
-	REFUSED(addu(SPEC(.username = "alice"), NULL), LA_E_USER_EXISTS);
+	REFUSED(fx_add_name("alice"), LA_E_USER_EXISTS);
+	REFUSED(fx_addu(SPEC(.username = "alice"), NULL), LA_E_USER_EXISTS);
 	/* A store group of that name would clash with the private group. */
-	REFUSED(add_name("devs"), LA_E_USER_EXISTS);
+	REFUSED(fx_add_name("devs"), LA_E_USER_EXISTS);
 	/* System accounts, and system group names (the private group). */
-	REFUSED(add_name("root"), LA_E_USER_EXISTS);
-	REFUSED(add_name("localuser"), LA_E_USER_EXISTS);
-	REFUSED(add_name("sudo"), LA_E_USER_EXISTS);
-	REFUSED(add_name("localgrp"), LA_E_USER_EXISTS);
+	REFUSED(fx_add_name("root"), LA_E_USER_EXISTS);
+	REFUSED(fx_add_name("localuser"), LA_E_USER_EXISTS);
+	REFUSED(fx_add_name("sudo"), LA_E_USER_EXISTS);
+	REFUSED(fx_add_name("localgrp"), LA_E_USER_EXISTS);
 	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
 }
 END_TEST
@@ -474,16 +401,16 @@ START_TEST(test_user_add_bad_fields)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad_gecos) / sizeof(bad_gecos[0]); i++)
-		REFUSED(addu(SPEC(.username = "bob", .gecos = bad_gecos[i]), PW), LA_E_INVAL);
+		REFUSED(fx_addu(SPEC(.username = "bob", .gecos = bad_gecos[i]), PW), LA_E_INVAL);
 	for (i = 0; i < sizeof(bad_path) / sizeof(bad_path[0]); i++) {
-		REFUSED(addu(SPEC(.username = "bob", .home = bad_path[i]), PW), LA_E_INVAL);
-		REFUSED(addu(SPEC(.username = "bob", .shell = bad_path[i]), PW), LA_E_INVAL);
+		REFUSED(fx_addu(SPEC(.username = "bob", .home = bad_path[i]), PW), LA_E_INVAL);
+		REFUSED(fx_addu(SPEC(.username = "bob", .shell = bad_path[i]), PW), LA_E_INVAL);
 	}
 	for (i = 0; i < sizeof(bad_email) / sizeof(bad_email[0]); i++)
-		REFUSED(addu(SPEC(.username = "bob", .email = bad_email[i]), PW), LA_E_INVAL);
+		REFUSED(fx_addu(SPEC(.username = "bob", .email = bad_email[i]), PW), LA_E_INVAL);
 	/* A password refused by policy creates nothing either. */
-	REFUSED(addu(SPEC(.username = "bob"), "short"), LA_E_POLICY);
-	REFUSED(addu(SPEC(.username = "bob"), "bob"), LA_E_POLICY);
+	REFUSED(fx_addu(SPEC(.username = "bob"), "short"), LA_E_POLICY);
+	REFUSED(fx_addu(SPEC(.username = "bob"), "bob"), LA_E_POLICY);
 	ck_assert_int_eq(fx_count("users"), 0);
 }
 END_TEST
@@ -495,19 +422,19 @@ START_TEST(test_user_add_conflicts)
 	static const uint32_t out[] = {9999, 60000, 1000, 4294967295u};
 	struct la_group g;
 
-	OK(addu(SPEC(.username = "bob", .email = "Bob@x.org"), PW));
+	OK(fx_addu(SPEC(.username = "bob", .email = "Bob@x.org"), PW));
 	OK(la_group_add(fx.st, "devs", 0, &g));
 	/* Email addresses compare case-insensitively. */
-	REFUSED(addu(SPEC(.username = "robert", .email = "bob@X.ORG"), PW), LA_E_EXISTS);
-	REFUSED(addu(SPEC(.username = "robert", .email = "Bob@x.org"), NULL), LA_E_EXISTS);
+	REFUSED(fx_addu(SPEC(.username = "robert", .email = "bob@X.ORG"), PW), LA_E_EXISTS);
+	REFUSED(fx_addu(SPEC(.username = "robert", .email = "Bob@x.org"), NULL), LA_E_EXISTS);
 	/* Taken ids: a store uid, a store gid, a system uid, a system gid. */
 	for (size_t i = 0; i < 4; i++)
-		REFUSED(addu(SPEC(.username = "robert", .uid = taken[i]), PW), LA_E_EXISTS);
+		REFUSED(fx_addu(SPEC(.username = "robert", .uid = taken[i]), PW), LA_E_EXISTS);
 	for (size_t i = 0; i < 4; i++)
-		REFUSED(addu(SPEC(.username = "robert", .uid = out[i]), PW), LA_E_RANGE);
+		REFUSED(fx_addu(SPEC(.username = "robert", .uid = out[i]), PW), LA_E_RANGE);
 	/* Unknown primary or supplementary group: nothing is created. */
-	REFUSED(addu(SPEC(.username = "robert", .gid = 12345), PW), LA_E_NOGROUP);
-	REFUSED(addu(SPEC(.username = "robert", .groups = groups, .n_groups = 1), PW),
+	REFUSED(fx_addu(SPEC(.username = "robert", .gid = 12345), PW), LA_E_NOGROUP);
+	REFUSED(fx_addu(SPEC(.username = "robert", .groups = groups, .n_groups = 1), PW),
 		LA_E_NOGROUP);
 	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
 }
@@ -521,10 +448,10 @@ START_TEST(test_user_mod_refused)
 
 	OK(la_group_add(fx.st, "devs", 0, &g));
 	OK(la_group_add(fx.st, "ops", 0, &g));
-	OK(addu(SPEC(.username = "bob", .email = "bob@x.org"), PW));
-	OK(addu(SPEC(.username = "alice", .email = "alice@x.org"), PW));
+	OK(fx_addu(SPEC(.username = "bob", .email = "bob@x.org"), PW));
+	OK(fx_addu(SPEC(.username = "alice", .email = "alice@x.org"), PW));
 	OK(la_group_add_member(fx.st, "ops", "bob"));
-	before = get("bob");
+	before = fx_user("bob");
 	REFUSED(mod("bob", SPEC(.set = LA_SET_EMAIL, .email = "ALICE@x.org")), LA_E_EXISTS);
 	REFUSED(mod("bob", SPEC(.set = LA_SET_EMAIL, .email = "not-an-email")), LA_E_INVAL);
 	REFUSED(mod("bob", SPEC(.set = LA_SET_GID, .gid = 12345)), LA_E_NOGROUP);
@@ -538,7 +465,7 @@ START_TEST(test_user_mod_refused)
 				.groups = groups, .n_groups = 2)),
 		LA_E_NOGROUP);
 	REFUSED(mod("nobody", SPEC(.set = LA_SET_GECOS, .gecos = "x")), LA_E_NOUSER);
-	after = get("bob");
+	after = fx_user("bob");
 	same_user(&before, &after);
 	ck_assert_str_eq(groups_of("bob"), "ops:10001");
 }
@@ -560,206 +487,25 @@ START_TEST(test_user_unknown)
 }
 END_TEST
 
-/* ---- limits --------------------------------------------------------- */
-
-START_TEST(test_user_name_length)
-{
-	char name[LA_NAME_MAX + 2];
-	struct la_group g;
-
-	memset(name, 'a', sizeof(name));
-	name[LA_NAME_MAX] = '\0';
-	OK(add_name(name));
-	ck_assert_str_eq(scratch.username, name);
-	OK(la_group_get(fx.st, name, &g));
-	name[0] = 'b';
-	name[LA_NAME_MAX] = 'a';
-	name[LA_NAME_MAX + 1] = '\0';
-	REFUSED(add_name(name), LA_E_INVAL);
-	/* Shortest names, '_' start, '-' and digits inside. */
-	OK(add_name("a"));
-	OK(add_name("_"));
-	OK(add_name("_svc-1_x"));
-}
-END_TEST
-
-START_TEST(test_user_uid_allocation_skips_system)
-{
-	fx.cfg.uid_min = 10499;
-	fx_reopen();
-	OK(add_name("a1"));
-	ck_assert_uint_eq(scratch.uid, 10499);
-	OK(add_name("a2")); /* 10500 is localuser's uid */
-	ck_assert_uint_eq(scratch.uid, 10501);
-	ck_assert_uint_eq(scratch.gid, 10501);
-	fx.cfg.uid_min = 10599;
-	fx_reopen();
-	OK(add_name("a3"));
-	ck_assert_uint_eq(scratch.uid, 10599);
-	OK(add_name("a4")); /* 10600 is localgrp's gid */
-	ck_assert_uint_eq(scratch.uid, 10601);
-	ck_assert_uint_eq(scratch.gid, 10601);
-}
-END_TEST
-
-START_TEST(test_user_uid_never_reused)
-{
-	struct la_group g;
-
-	OK(add_name("a"));
-	OK(add_name("b"));
-	ck_assert_uint_eq(scratch.uid, 10001);
-	OK(la_user_del(fx.st, "b"));
-	OK(add_name("c"));
-	ck_assert_uint_eq(scratch.uid, 10002);
-	OK(la_user_del(fx.st, "a"));
-	OK(la_user_del(fx.st, "c"));
-	fx_reopen();
-	OK(add_name("d"));
-	ck_assert_uint_eq(scratch.uid, 10003);
-	/* Group gids come from the same sequence. */
-	OK(la_group_add(fx.st, "devs", 0, &g));
-	ck_assert_uint_eq(g.gid, 10004);
-	OK(add_name("e"));
-	ck_assert_uint_eq(scratch.uid, 10005);
-	ck_assert_int_eq(la_store_check(fx.st), LA_OK);
-}
-END_TEST
-
-START_TEST(test_user_uid_range_edges)
-{
-	fx.cfg.uid_min = 30000;
-	fx.cfg.uid_max = 30001;
-	fx_reopen();
-	OK(add_name("x"));
-	ck_assert_uint_eq(scratch.uid, 30000);
-	OK(add_name("y"));
-	ck_assert_uint_eq(scratch.uid, 30001);
-	/* The range is full. */
-	REFUSED(add_name("z"), LA_E_RANGE);
-	REFUSED(addu(SPEC(.username = "z", .uid = 29999), NULL), LA_E_RANGE);
-	REFUSED(addu(SPEC(.username = "z", .uid = 30002), NULL), LA_E_RANGE);
-	/* Both ends of the default range are usable explicitly. */
-	fx.cfg.uid_min = 10000;
-	fx.cfg.uid_max = 59999;
-	fx_reopen();
-	OK(addu(SPEC(.username = "lo", .uid = 10000), NULL));
-	OK(addu(SPEC(.username = "hi", .uid = 59999), NULL));
-	ck_assert_uint_eq(scratch.gid, 59999);
-}
-END_TEST
-
-START_TEST(test_user_field_lengths)
-{
-	char buf[400], email[300];
-
-	memset(buf, 'g', sizeof(buf));
-	buf[LA_FIELD_MAX + 1] = '\0';
-	REFUSED(addu(SPEC(.username = "bob", .gecos = buf), NULL), LA_E_INVAL);
-	buf[LA_FIELD_MAX] = '\0';
-	OK(addu(SPEC(.username = "bob", .gecos = buf), NULL));
-	ck_assert_str_eq(scratch.gecos, buf);
-	buf[0] = '/';
-	buf[LA_FIELD_MAX] = 'x';
-	REFUSED(addu(SPEC(.username = "carol", .home = buf), NULL), LA_E_INVAL);
-	buf[LA_FIELD_MAX] = '\0';
-	OK(addu(SPEC(.username = "carol", .home = buf), NULL));
-	ck_assert_str_eq(scratch.home, buf);
-	/* 254 bytes of address are fine, 255 are not. */
-	memset(email, 'e', sizeof(email));
-	snprintf(email + LA_EMAIL_MAX - 6, 8, "@x.org");
-	ck_assert_uint_eq(strlen(email), LA_EMAIL_MAX);
-	OK(addu(SPEC(.username = "dave", .email = email), NULL));
-	memset(email, 'f', sizeof(email));
-	snprintf(email + LA_EMAIL_MAX - 5, 8, "@x.org");
-	REFUSED(addu(SPEC(.username = "erin", .email = email), NULL), LA_E_INVAL);
-}
-END_TEST
-
-START_TEST(test_user_system_file_long_line)
-{
-	FILE *f = fopen(fx.cfg.group_file, "w");
-
-	/* A group line longer than any fixed buffer must not hide the groups
-	 * after it (nor make them look absent). */
-	ck_assert_ptr_nonnull(f);
-	fputs("root:x:0:\nbig:x:20000:", f);
-	for (int i = 0; i < 3000; i++)
-		fprintf(f, "%smember%d", i ? "," : "", i);
-	fputs("\nlatergrp:x:10700:\n", f);
-	ck_assert_int_eq(fclose(f), 0);
-	REFUSED(add_name("latergrp"), LA_E_USER_EXISTS);
-	REFUSED(addu(SPEC(.username = "x", .uid = 10700), NULL), LA_E_EXISTS);
-	REFUSED(addu(SPEC(.username = "x", .uid = 20000), NULL), LA_E_EXISTS);
-}
-END_TEST
-
-static void open_refused(void)
-{
-	struct la_store *st = NULL;
-
-	ck_assert_int_eq(la_store_open(&fx.cfg, 0, &st), LA_E_INVAL);
-	ck_assert_ptr_nonnull(strstr(la_store_errmsg(st), "absolute paths"));
-	la_store_close(st);
-}
-
-START_TEST(test_user_default_home_and_shell_checked)
-{
-	/* A default home longer than a passwd field allows. */
-	memset(fx.cfg.home_base, 'h', LA_FIELD_MAX);
-	fx.cfg.home_base[0] = '/';
-	fx.cfg.home_base[LA_FIELD_MAX - 2] = '\0';
-	fx_reopen();
-	REFUSED(add_name("bob"), LA_E_INVAL);
-	/* Defaults from the configuration end up in passwd records too: a ':'
-	 * or a newline there is refused when the store is opened. */
-	snprintf(fx.cfg.home_base, sizeof(fx.cfg.home_base), "/home");
-	snprintf(fx.cfg.default_shell, sizeof(fx.cfg.default_shell), "/bin/ba:sh");
-	open_refused();
-	snprintf(fx.cfg.default_shell, sizeof(fx.cfg.default_shell), "/bin/bash");
-	snprintf(fx.cfg.home_base, sizeof(fx.cfg.home_base), "/ho\nme");
-	open_refused();
-	snprintf(fx.cfg.home_base, sizeof(fx.cfg.home_base), "/home");
-	snprintf(fx.cfg.signup_shell, sizeof(fx.cfg.signup_shell), "nologin");
-	open_refused();
-}
-END_TEST
-
 Suite *suite_user(void)
 {
+	const TTest *core[] = {
+	    test_user_add_defaults,
+	    test_user_add_explicit_fields,
+	    test_user_lookup,
+	    test_user_mod_fields,
+	    test_user_del_everything,
+	    test_user_del_private_group_after_gid_change,
+	    test_user_lock_unlock_expiry,
+	    test_user_list_and_groups,
+	};
+	const TTest *errors[] = {
+	    test_user_add_bad_names, test_user_add_taken_names, test_user_add_bad_fields,
+	    test_user_add_conflicts, test_user_mod_refused,	test_user_unknown,
+	};
 	Suite *s = suite_create("user");
-	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_user_add_defaults);
-	tcase_add_test(tc, test_user_add_explicit_fields);
-	tcase_add_test(tc, test_user_lookup);
-	tcase_add_test(tc, test_user_mod_fields);
-	tcase_add_test(tc, test_user_del_everything);
-	tcase_add_test(tc, test_user_del_private_group_after_gid_change);
-	tcase_add_test(tc, test_user_lock_unlock_expiry);
-	tcase_add_test(tc, test_user_list_and_groups);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_user_add_bad_names);
-	tcase_add_test(tc, test_user_add_taken_names);
-	tcase_add_test(tc, test_user_add_bad_fields);
-	tcase_add_test(tc, test_user_add_conflicts);
-	tcase_add_test(tc, test_user_mod_refused);
-	tcase_add_test(tc, test_user_unknown);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
-	tcase_add_test(tc, test_user_name_length);
-	tcase_add_test(tc, test_user_uid_allocation_skips_system);
-	tcase_add_test(tc, test_user_uid_never_reused);
-	tcase_add_test(tc, test_user_uid_range_edges);
-	tcase_add_test(tc, test_user_field_lengths);
-	tcase_add_test(tc, test_user_system_file_long_line);
-	tcase_add_test(tc, test_user_default_home_and_shell_checked);
-	suite_add_tcase(s, tc);
+	FX_TCASE(s, "core", 0, core);
+	FX_TCASE(s, "errors", 0, errors);
 	return s;
 }
