@@ -50,8 +50,8 @@
 
 #include "luciaauth.h"
 
-#define IMPL "luciaauth-c"
-#define BENCH_USER "benchuser"
+#define IMPL	       "luciaauth-c"
+#define BENCH_USER     "benchuser"
 #define BENCH_USER_LOW "benchlow"
 #define BENCH_PASSWORD "correct horse battery staple"
 #define LOWCOST_FACTOR 10 /* signin_lowcost runs FACTOR x M sign-ins */
@@ -170,7 +170,7 @@ static int64_t bench_clock(void *ctx)
 int crypto_pwhash_str_verify(const char *str, const char *passwd, unsigned long long passwdlen);
 typedef int (*verify_fn)(const char *, const char *, unsigned long long);
 
-static double g_verify_s;        /* time spent in the real function */
+static double g_verify_s;	 /* time spent in the real function */
 static unsigned long g_verify_n; /* calls that came through here */
 
 int crypto_pwhash_str_verify(const char *str, const char *passwd, unsigned long long passwdlen)
@@ -253,8 +253,8 @@ static struct dist distribution(const double *v, size_t n)
 /* ---- session operations --------------------------------------------- */
 
 enum op { OP_CREATE, OP_VALIDATE, OP_GET, OP_VALIDATE_IDLE, OP_REVOKE, OP_MAX };
-static const char *const op_names[OP_MAX] = { "create", "validate", "get", "validate_idle",
-					      "revoke" };
+static const char *const op_names[OP_MAX] = {"create", "validate", "get", "validate_idle",
+					     "revoke"};
 
 struct ctx {
 	struct la_store *st;
@@ -349,7 +349,7 @@ struct signin {
 	unsigned long mem_kib, ops;
 	struct dist total, hash;
 	double overhead_us; /* mean(total) - mean(hash) */
-	bool split;         /* nonhash measured inside each call */
+	bool split;	    /* nonhash measured inside each call */
 	struct dist nonhash;
 };
 
@@ -397,7 +397,8 @@ static void signin(struct la_store *st, const char *username, size_t m, struct s
 		if (g_verify_n != calls + 1)
 			split = false; /* the library's hash did not come through here */
 		if (strcmp(u.username, username) != 0)
-			die("la_authenticate #%zu: returned user %s, not %s", i, u.username, username);
+			die("la_authenticate #%zu: returned user %s, not %s", i, u.username,
+			    username);
 	}
 	out->n = m;
 	out->mem_kib = cfg->hash_mem_kib;
@@ -442,7 +443,7 @@ static struct la_store *open_store(const char *dir, bool sync_full, unsigned lon
 
 static void add_user(struct la_store *st, const char *name, struct la_user *out)
 {
-	struct la_user_spec spec = { .username = name };
+	struct la_user_spec spec = {.username = name};
 
 	check(st, la_user_add(st, &spec, BENCH_PASSWORD, out), "la_user_add", 0);
 }
@@ -452,8 +453,7 @@ static void make_dir(const char *base)
 	char tmpl[LA_PATH_MAX];
 	char *real;
 
-	if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/luciaauth-bench-XXXXXX", base) >=
-	    sizeof(tmpl))
+	if ((size_t)snprintf(tmpl, sizeof(tmpl), "%s/luciaauth-bench-XXXXXX", base) >= sizeof(tmpl))
 		die("directory path too long: %s", base);
 	if (!mkdtemp(tmpl))
 		die("mkdtemp %s: %s", tmpl, strerror(errno));
@@ -509,8 +509,8 @@ static void print_table_signin(FILE *f, const char *title, const struct signin *
 		r->total.mean, r->total.p50, r->total.p99, r->total.max);
 	fprintf(f, "  %-30s %10.1f %10.1f %10.1f %10.1f\n", "hash (la_verify_password)",
 		r->hash.mean, r->hash.p50, r->hash.p99, r->hash.max);
-	fprintf(f, "  %-30s %10.1f %10s %10s %10s\n", "overhead = total - hash", r->overhead_us,
-		"", "", "");
+	fprintf(f, "  %-30s %10.1f %10s %10s %10s\n", "overhead = total - hash", r->overhead_us, "",
+		"", "");
 	if (r->split)
 		fprintf(f, "  %-30s %10.1f %10.1f %10.1f %10.1f\n", "non-hash, inside each call",
 			r->nonhash.mean, r->nonhash.p50, r->nonhash.p99, r->nonhash.max);
@@ -524,7 +524,7 @@ int main(int argc, char **argv)
 	bool json = false, sync_full = false, warmup_set = false;
 	const char *base = NULL;
 	double secs[OP_MAX], wsecs[OP_MAX];
-	struct signin si = { 0 }, lo = { 0 };
+	struct signin si = {0}, lo = {0};
 	struct ctx c;
 	struct la_user low_user;
 	const char *sync, *journal;
@@ -540,8 +540,12 @@ int main(int argc, char **argv)
 			g_keep = true;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout, 0);
+		} else if (strcmp(a, "--n") && strcmp(a, "--signin-n") && strcmp(a, "--warmup") &&
+			   strcmp(a, "--dir") && strcmp(a, "--sync")) {
+			fprintf(stderr, "bench_session: unknown option: %s\n", a);
+			usage(stderr, 2);
 		} else if (!v) {
-			fprintf(stderr, "bench_session: unknown option or missing value: %s\n", a);
+			fprintf(stderr, "bench_session: %s needs a value\n", a);
 			usage(stderr, 2);
 		} else if (!strcmp(a, "--n")) {
 			n = parse_count(v, 1, a), i++;
@@ -556,12 +560,12 @@ int main(int argc, char **argv)
 				sync_full = false;
 			else if (!strcmp(v, "full"))
 				sync_full = true;
-			else
+			else {
+				fprintf(stderr, "bench_session: --sync: normal or full, not %s\n",
+					v);
 				usage(stderr, 2);
+			}
 			i++;
-		} else {
-			fprintf(stderr, "bench_session: unknown option: %s\n", a);
-			usage(stderr, 2);
 		}
 	}
 	if (!warmup_set)
@@ -599,8 +603,9 @@ int main(int argc, char **argv)
 	tf = json ? stderr : stdout;
 	fprintf(tf, IMPL ": libluciaauth, SQLite %s (headers), journal=%s synchronous=%s\n",
 		SQLITE_VERSION, journal, sync);
-	fprintf(tf, "n=%zu per session op, warm-up %zu, sign-ins %zu; one handle, sequential "
-		    "calls, shuffled token order\n\n",
+	fprintf(tf,
+		"n=%zu per session op, warm-up %zu, sign-ins %zu; one handle, sequential "
+		"calls, shuffled token order\n\n",
 		n, warmup, m);
 	fprintf(tf, "  %-14s %12s %10s\n", "op", "ops/s", "us/op");
 	for (int op = 0; op < OP_MAX; op++)

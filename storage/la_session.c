@@ -47,6 +47,9 @@ static const char SQL_LIST_USER[] =
 	"SELECT " SESSION_COLS " FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE u.username = ?2 AND s.idle_expires >= ?1"
 	" AND (s.max_expires = 0 OR s.max_expires >= ?1) ORDER BY s.created";
+static const char SQL_DELETE_ORIGIN[] =
+	"DELETE FROM sessions WHERE id = (SELECT id FROM sessions WHERE user_id = ?1"
+	" AND source = ?2 AND tty IS ?3 AND rhost IS ?4 ORDER BY created DESC LIMIT 1)";
 static const char SQL_GC[] =
 	"DELETE FROM sessions WHERE idle_expires < ?1 OR (max_expires > 0 AND max_expires < ?1)";
 
@@ -352,6 +355,25 @@ la_rc la_session_revoke_user(struct la_store *st, const char *username, const ch
 	rc = store_step_done(st, s, "revoke sessions");
 	if (n_deleted)
 		*n_deleted = rc == LA_OK ? (unsigned)sqlite3_changes(st->db) : 0;
+	return rc;
+}
+
+la_rc la_session_revoke_origin(struct la_store *st, const char *user_id,
+			       const struct la_origin *origin)
+{
+	sqlite3_stmt *s = store_stmt(st, SQL_DELETE_ORIGIN);
+	la_rc rc;
+
+	store_clear_error(st);
+	if (!s)
+		return LA_E_DB;
+	store_bind_text(s, 1, user_id, false);
+	store_bind_text(s, 2, origin && origin->source ? origin->source : "web", false);
+	store_bind_text(s, 3, origin ? origin->tty : NULL, true);
+	store_bind_text(s, 4, origin ? origin->rhost : NULL, true);
+	rc = store_step_done(st, s, "delete session");
+	if (rc == LA_OK && sqlite3_changes(st->db) == 0)
+		rc = store_fail(st, LA_E_NOTFOUND, "no session from that origin");
 	return rc;
 }
 

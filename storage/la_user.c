@@ -535,6 +535,21 @@ la_rc la_user_set_expiry(struct la_store *st, const char *name, int64_t at_ms)
 	return update_by_name(st, SQL_SET_EXPIRY, name, at_ms);
 }
 
+la_rc la_user_check_servable(struct la_store *st, const struct la_user *u)
+{
+	bool local = false;
+	la_rc rc;
+
+	if (u->uid == 0 || u->uid < st->cfg.uid_min || u->uid > st->cfg.uid_max ||
+	    !la_valid_username(u->username) || strcmp(u->username, "root") == 0)
+		return store_fail(st, LA_E_NOUSER, "uid %u or name outside the store's range",
+				  u->uid);
+	rc = store_system_user(st, u->username, 0, &local);
+	if (rc == LA_OK && local)
+		rc = store_fail(st, LA_E_NOUSER, "'%s' is a local account", u->username);
+	return rc;
+}
+
 struct user_iter {
 	la_user_cb cb;
 	void *ctx;

@@ -209,6 +209,11 @@ LA_PUBLIC la_rc la_user_set_expiry(struct la_store *st, const char *name, int64_
 /* Calls cb for each user ordered by uid; a non-zero return stops (LA_OK). */
 typedef int (*la_user_cb)(const struct la_user *u, void *ctx);
 LA_PUBLIC la_rc la_user_list(struct la_store *st, la_user_cb cb, void *ctx) LA_WUR;
+/* May this user be served to the system at all?  LA_E_NOUSER unless its uid
+ * is inside uid_min..uid_max (never 0) and its name is not in the system
+ * passwd file -- even if the database was tampered with.  PAM and NSS
+ * check this on every answer. */
+LA_PUBLIC la_rc la_user_check_servable(struct la_store *st, const struct la_user *u) LA_WUR;
 /* Names of the supplementary groups of a user, ordered by gid. */
 typedef int (*la_name_cb)(const char *name, uint32_t id, void *ctx);
 LA_PUBLIC la_rc la_user_groups(struct la_store *st, const char *name, la_name_cb cb, void *ctx) LA_WUR;
@@ -331,6 +336,11 @@ LA_PUBLIC la_rc la_session_revoke_id(struct la_store *st, const char *id) LA_WUR
 /* Delete every session of a user except except_id (may be NULL). */
 LA_PUBLIC la_rc la_session_revoke_user(struct la_store *st, const char *username,
 				       const char *except_id, unsigned *n_deleted) LA_WUR;
+/* Delete the newest session of user_id opened from exactly this origin
+ * (source, tty, rhost): how a PAM close_session finds its row when neither
+ * the token nor module data survived.  NOTFOUND if there is none. */
+LA_PUBLIC la_rc la_session_revoke_origin(struct la_store *st, const char *user_id,
+					 const struct la_origin *origin) LA_WUR;
 typedef int (*la_session_cb)(const struct la_session *s, void *ctx);
 /* Live (active or idle) sessions, of one user or of all (username NULL). */
 LA_PUBLIC la_rc la_session_list(struct la_store *st, const char *username, la_session_cb cb,

@@ -88,9 +88,10 @@ int cli_cmd_login(struct cli_ctx *c, int argc, char **argv);
  * or CLI_EUSAGE after a bad option (message printed). */
 int cli_getopt(struct cli_ctx *c, int argc, char **argv, const struct option *longopts,
 	       int *status);
-/* After option parsing: check that min..max positional arguments remain.
- * CLI_CONTINUE or CLI_EUSAGE (message printed). */
-int cli_nargs(struct cli_ctx *c, int argc, int min, int max);
+/* After a cli_getopt() loop that left status: that status when it is not
+ * CLI_CONTINUE (help printed or bad option), else check that min..max
+ * positional arguments remain: CLI_CONTINUE or CLI_EUSAGE (message printed). */
+int cli_getopt_end(struct cli_ctx *c, int argc, int status, int min, int max);
 /* Option parsing for subcommands with only --json/--help. */
 int cli_simple_args(struct cli_ctx *c, int argc, char **argv, int min, int max);
 
@@ -111,6 +112,12 @@ int cli_usage(struct cli_ctx *c, const char *fmt, ...) CLI_PRINTF(2, 3);
 /* Load the configuration, apply --dir, open the store (flags LA_OPEN_*).
  * CLI_OK with *out set, or the exit status after reporting. */
 int cli_open_store(struct cli_ctx *c, unsigned flags, struct la_store **out);
+/* A command on one NAME argument ("user del", "key del", ...): open the
+ * store, run fn(st, NAME), then print {"ok": true, KEY: NAME} or the line
+ * "BEFORE NAME AFTER".  Returns the exit status. */
+typedef la_rc (*cli_name_fn)(struct la_store *st, const char *name);
+int cli_name_cmd(struct cli_ctx *c, int argc, char **argv, cli_name_fn fn, const char *key,
+		 const char *before, const char *after);
 
 /* ---- secrets (cli_auth.c) ------------------------------------------- */
 /* Password from one line of stdin (use_stdin), else a no-echo prompt when
@@ -149,6 +156,8 @@ void cli_json_time(json_object *o, const char *key, int64_t v);
 void cli_json_bool(json_object *o, const char *key, bool v);
 /* {"ok": true} plus the caller's fields. */
 json_object *cli_json_ok(void);
+/* la_name_cb: append name to the JSON array arr. */
+int cli_json_add_name(const char *name, uint32_t id, void *arr);
 
 /* Aligned columns: rows of cells, printed with cli_table_print(). */
 struct cli_table;
@@ -157,6 +166,26 @@ struct cli_table *cli_table_new(size_t n_cols);
 bool cli_table_row(struct cli_table *t, const char *const *cells);
 void cli_table_print(const struct cli_table *t);
 void cli_table_free(struct cli_table *t);
+
+/* Output of a list command: rows of an aligned table, or with --json
+ * objects of an array printed as {KEY: [...]}. */
+struct cli_list {
+	struct cli_table *t;
+	json_object *arr;
+	bool failed; /* out of memory while adding */
+};
+/* Start the table with its header row (n_cols cells) or the array.  false
+ * when neither could be allocated. */
+bool cli_list_init(struct cli_ctx *c, struct cli_list *l, size_t n_cols, const char *const *head);
+/* Add one entry: with --json the object o (taken; NULL = out of memory),
+ * else the row cells (o is released).  0, or 1 (stop the listing) when out
+ * of memory: fit to return from a listing callback. */
+int cli_list_add(struct cli_list *l, json_object *o, const char *const *cells);
+/* Report rc (LA_E_NOMEM when an entry could not be added) with
+ * cli_fail(c, st, rc, subject), or print the list; releases l.  Returns the
+ * exit status. */
+int cli_list_finish(struct cli_ctx *c, struct cli_list *l, const struct la_store *st, la_rc rc,
+		    const char *key, const char *subject);
 
 /* ---- shared printers (cli_session.c) -------------------------------- */
 /* Public fields of a user / a session as JSON objects. */

@@ -231,9 +231,7 @@ static int signup_opts(struct cli_ctx *c, int argc, char **argv, struct signup_a
 		else if (opt == 'r')
 			a->origin.rhost = optarg;
 	}
-	if (status != CLI_CONTINUE)
-		return status;
-	r = cli_nargs(c, argc, 0, 0);
+	r = cli_getopt_end(c, argc, status, 0, 0);
 	if (r != CLI_CONTINUE)
 		return r;
 	if (!a->username)
@@ -338,9 +336,8 @@ int cli_cmd_login(struct cli_ctx *c, int argc, char **argv)
 		else
 			r = login_ident(c, opt, &how, &ident);
 	}
-	if (r != CLI_CONTINUE || status != CLI_CONTINUE)
-		return r != CLI_CONTINUE ? r : status;
-	r = cli_nargs(c, argc, 0, 0);
+	if (r == CLI_CONTINUE)
+		r = cli_getopt_end(c, argc, status, 0, 0);
 	if (r != CLI_CONTINUE)
 		return r;
 	if (!ident)

@@ -28,9 +28,7 @@ static int group_add(struct cli_ctx *c, int argc, char **argv)
 	while ((opt = cli_getopt(c, argc, argv, opts, &status)) != -1)
 		if (opt == 'g' && !cli_parse_id(optarg, &gid))
 			return cli_usage(c, "invalid gid '%s' (a positive decimal number)", optarg);
-	if (status != CLI_CONTINUE)
-		return status;
-	r = cli_nargs(c, argc, 1, 1);
+	r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	name = argv[optind];
@@ -54,30 +52,7 @@ static int group_add(struct cli_ctx *c, int argc, char **argv)
 
 static int group_del(struct cli_ctx *c, int argc, char **argv)
 {
-	struct la_store *st = NULL;
-	json_object *o = NULL;
-	const char *name;
-	int r = cli_simple_args(c, argc, argv, 1, 1);
-	la_rc rc;
-
-	if (r != CLI_CONTINUE)
-		return r;
-	name = argv[optind];
-	r = cli_open_store(c, 0, &st);
-	if (r != CLI_OK)
-		return r;
-	rc = la_group_del(st, name);
-	if (rc != LA_OK) {
-		r = cli_fail(c, st, rc, name);
-	} else if (c->json) {
-		o = cli_json_ok();
-		cli_json_str(o, "deleted", name);
-		r = cli_json_emit(c, o, false);
-	} else {
-		printf("deleted group %s\n", name);
-	}
-	la_store_close(st);
-	return r;
+	return cli_name_cmd(c, argc, argv, la_group_del, "deleted", "deleted group ", "");
 }
 
 static int group_member(struct cli_ctx *c, int argc, char **argv, bool add)
@@ -123,12 +98,6 @@ static int group_remove_member(struct cli_ctx *c, int argc, char **argv)
 
 /* ---- show and list -------------------------------------------------- */
 
-static int add_member(const char *name, uint32_t id, void *ctx)
-{
-	(void)id;
-	return json_object_array_add(ctx, json_object_new_string(name)) == 0 ? 0 : 1;
-}
-
 /* {"name", "gid", "user_private", "members": [...]} */
 static la_rc group_json(struct la_store *st, const struct la_group *g, json_object **out)
 {
@@ -137,7 +106,7 @@ static la_rc group_json(struct la_store *st, const struct la_group *g, json_obje
 
 	*out = NULL;
 	if (rc == LA_OK)
-		rc = la_group_members(st, g->name, add_member, members);
+		rc = la_group_members(st, g->name, cli_json_add_name, members);
 	if (rc != LA_OK) {
 		json_object_put(o);
 		json_object_put(members);
@@ -222,16 +191,16 @@ static int collect_group(const struct la_group *g, void *ctx)
 }
 
 /* Members are looked up after the listing, not inside its callback. */
-static la_rc print_groups(struct cli_ctx *c, struct la_store *st, const struct group_vec *gv)
+static int print_groups(struct cli_ctx *c, struct la_store *st, const struct group_vec *gv)
 {
 	static const char *const head[] = { "GROUP", "GID", "PRIVATE", "MEMBERS" };
-	struct cli_table *t = cli_table_new(4);
-	json_object *arr = json_object_new_array(), *g = NULL, *o = NULL;
+	struct cli_list l;
+	json_object *g = NULL;
 	char gid[16], members[4096];
 	const char *cells[4] = { NULL, gid, NULL, members };
-	la_rc rc = t && arr && cli_table_row(t, head) ? LA_OK : LA_E_NOMEM;
+	la_rc rc = cli_list_init(c, &l, 4, head) ? LA_OK : LA_E_NOMEM;
 
-	for (size_t i = 0; rc == LA_OK && i < gv->n; i++) {
+	for (size_t i = 0; rc == LA_OK && !l.failed && i < gv->n; i++) {
 		rc = group_json(st, &gv->v[i], &g);
 		if (rc != LA_OK)
 			break;
@@ -239,21 +208,9 @@ static la_rc print_groups(struct cli_ctx *c, struct la_store *st, const struct g
 		snprintf(gid, sizeof(gid), "%u", gv->v[i].gid);
 		cells[2] = gv->v[i].user_private ? "yes" : "no";
 		members_text(g, members, sizeof(members));
-		if (json_object_array_add(arr, g) != 0 || !cli_table_row(t, cells))
-			rc = LA_E_NOMEM;
+		cli_list_add(&l, g, cells);
 	}
-	if (rc == LA_OK && c->json) {
-		o = json_object_new_object();
-		json_object_object_add(o, "groups", arr);
-		arr = NULL;
-		if (cli_json_emit(c, o, false) != CLI_OK)
-			rc = LA_E_NOMEM;
-	} else if (rc == LA_OK) {
-		cli_table_print(t);
-	}
-	json_object_put(arr);
-	cli_table_free(t);
-	return rc;
+	return cli_list_finish(c, &l, st, rc, "groups", NULL);
 }
 
 static int group_list(struct cli_ctx *c, int argc, char **argv)
@@ -271,10 +228,7 @@ static int group_list(struct cli_ctx *c, int argc, char **argv)
 	rc = la_group_list(st, collect_group, &gv);
 	if (rc == LA_OK && gv.oom)
 		rc = LA_E_NOMEM;
-	if (rc == LA_OK)
-		rc = print_groups(c, st, &gv);
-	if (rc != LA_OK)
-		r = cli_fail(c, st, rc, NULL);
+	r = rc == LA_OK ? print_groups(c, st, &gv) : cli_fail(c, st, rc, NULL);
 	free(gv.v);
 	la_store_close(st);
 	return r;

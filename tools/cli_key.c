@@ -52,9 +52,7 @@ static int key_add_opts(struct cli_ctx *c, int argc, char **argv, struct key_add
 		else if (opt == 'p')
 			a->pw_stdin = true;
 	}
-	if (status != CLI_CONTINUE)
-		return status;
-	r = cli_nargs(c, argc, 1, 1);
+	r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	a->user = argv[optind];
@@ -105,33 +103,19 @@ out:
 	return r;
 }
 
-struct key_list_ctx {
-	struct cli_table *t;
-	json_object *arr;
-	bool failed;
-};
-
 static int list_key(const struct la_key *k, void *ctx)
 {
-	struct key_list_ctx *l = ctx;
 	const char *cells[2] = { k->id, k->has_password ? "yes" : "no" };
-	json_object *o = NULL;
+	struct cli_list *l = ctx;
 
-	if (l->arr) {
-		o = key_json(k);
-		l->failed = !o || json_object_array_add(l->arr, o) != 0;
-	} else {
-		l->failed = !cli_table_row(l->t, cells);
-	}
-	return l->failed;
+	return cli_list_add(l, l->arr ? key_json(k) : NULL, cells);
 }
 
 static int key_list(struct cli_ctx *c, int argc, char **argv)
 {
 	static const char *const head[] = { "KEY", "PASSWORD" };
 	struct la_store *st = NULL;
-	struct key_list_ctx l = { .t = NULL };
-	json_object *o = NULL;
+	struct cli_list l;
 	const char *user;
 	int r = cli_simple_args(c, argc, argv, 1, 1);
 	la_rc rc;
@@ -142,55 +126,15 @@ static int key_list(struct cli_ctx *c, int argc, char **argv)
 	r = cli_open_store(c, 0, &st);
 	if (r != CLI_OK)
 		return r;
-	if (c->json)
-		l.arr = json_object_new_array();
-	else if ((l.t = cli_table_new(2)) != NULL)
-		l.failed = !cli_table_row(l.t, head);
-	rc = l.arr || l.t ? la_key_list(st, user, list_key, &l) : LA_E_NOMEM;
-	if (rc == LA_OK && l.failed)
-		rc = LA_E_NOMEM;
-	if (rc != LA_OK) {
-		r = cli_fail(c, st, rc, user);
-	} else if (c->json) {
-		o = json_object_new_object();
-		json_object_object_add(o, "keys", l.arr);
-		l.arr = NULL;
-		r = cli_json_emit(c, o, false);
-	} else {
-		cli_table_print(l.t);
-	}
-	json_object_put(l.arr);
-	cli_table_free(l.t);
+	rc = cli_list_init(c, &l, 2, head) ? la_key_list(st, user, list_key, &l) : LA_E_NOMEM;
+	r = cli_list_finish(c, &l, st, rc, "keys", user);
 	la_store_close(st);
 	return r;
 }
 
 static int key_del(struct cli_ctx *c, int argc, char **argv)
 {
-	struct la_store *st = NULL;
-	json_object *o = NULL;
-	const char *id;
-	int r = cli_simple_args(c, argc, argv, 1, 1);
-	la_rc rc;
-
-	if (r != CLI_CONTINUE)
-		return r;
-	id = argv[optind];
-	r = cli_open_store(c, 0, &st);
-	if (r != CLI_OK)
-		return r;
-	rc = la_key_del(st, id);
-	if (rc != LA_OK) {
-		r = cli_fail(c, st, rc, id);
-	} else if (c->json) {
-		o = cli_json_ok();
-		cli_json_str(o, "deleted", id);
-		r = cli_json_emit(c, o, false);
-	} else {
-		printf("deleted key %s\n", id);
-	}
-	la_store_close(st);
-	return r;
+	return cli_name_cmd(c, argc, argv, la_key_del, "deleted", "deleted key ", "");
 }
 
 const struct cli_cmd cli_key_cmds[] = {

@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -121,9 +120,7 @@ static int parse_from_env(struct cli_ctx *c, int argc, char **argv, bool *from_e
 	while ((opt = cli_getopt(c, argc, argv, opts, &status)) != -1)
 		if (opt == 'E')
 			*from_env = true;
-	if (status != CLI_CONTINUE)
-		return status;
-	return cli_nargs(c, argc, 0, 0);
+	return cli_getopt_end(c, argc, status, 0, 0);
 }
 
 /* An invalid token gets the library's generic text, never the detail. */
@@ -134,7 +131,10 @@ static int token_fail(struct cli_ctx *c, const struct la_store *st, la_rc rc)
 	return cli_fail(c, st, rc, NULL);
 }
 
-static int session_check(struct cli_ctx *c, int argc, char **argv, bool renew)
+enum token_op { TOKEN_VALIDATE, TOKEN_GET, TOKEN_REVOKE };
+
+/* validate, get and revoke: the commands that take a session token. */
+static int session_token(struct cli_ctx *c, int argc, char **argv, enum token_op op)
 {
 	struct la_store *st = NULL;
 	struct la_session s;
@@ -152,11 +152,20 @@ static int session_check(struct cli_ctx *c, int argc, char **argv, bool renew)
 	r = cli_get_token(c, from_env, &token);
 	if (r != CLI_OK)
 		goto out;
-	rc = renew ? la_session_validate(st, token, &s, &u) : la_session_get(st, token, &s, &u);
+	if (op == TOKEN_REVOKE)
+		rc = la_session_revoke(st, token);
+	else if (op == TOKEN_VALIDATE)
+		rc = la_session_validate(st, token, &s, &u);
+	else
+		rc = la_session_get(st, token, &s, &u);
 	if (rc != LA_OK)
 		r = token_fail(c, st, rc);
-	else
+	else if (op != TOKEN_REVOKE)
 		r = cli_print_session_result(c, NULL, &s, &u);
+	else if (c->json)
+		r = cli_json_emit(c, cli_json_ok(), false);
+	else
+		printf("session revoked\n");
 out:
 	cli_secret_free(token);
 	la_store_close(st);
@@ -165,70 +174,22 @@ out:
 
 static int session_validate(struct cli_ctx *c, int argc, char **argv)
 {
-	return session_check(c, argc, argv, true);
+	return session_token(c, argc, argv, TOKEN_VALIDATE);
 }
 
 static int session_get(struct cli_ctx *c, int argc, char **argv)
 {
-	return session_check(c, argc, argv, false);
+	return session_token(c, argc, argv, TOKEN_GET);
 }
 
 static int session_revoke(struct cli_ctx *c, int argc, char **argv)
 {
-	struct la_store *st = NULL;
-	char *token = NULL;
-	bool from_env = false;
-	int r = parse_from_env(c, argc, argv, &from_env);
-	la_rc rc;
-
-	if (r != CLI_CONTINUE)
-		return r;
-	r = cli_open_store(c, 0, &st);
-	if (r != CLI_OK)
-		goto out;
-	r = cli_get_token(c, from_env, &token);
-	if (r != CLI_OK)
-		goto out;
-	rc = la_session_revoke(st, token);
-	if (rc != LA_OK) {
-		r = token_fail(c, st, rc);
-	} else if (c->json) {
-		r = cli_json_emit(c, cli_json_ok(), false);
-	} else {
-		printf("session revoked\n");
-	}
-out:
-	cli_secret_free(token);
-	la_store_close(st);
-	return r;
+	return session_token(c, argc, argv, TOKEN_REVOKE);
 }
 
 static int session_revoke_id(struct cli_ctx *c, int argc, char **argv)
 {
-	struct la_store *st = NULL;
-	json_object *o = NULL;
-	const char *id;
-	int r = cli_simple_args(c, argc, argv, 1, 1);
-	la_rc rc;
-
-	if (r != CLI_CONTINUE)
-		return r;
-	id = argv[optind];
-	r = cli_open_store(c, 0, &st);
-	if (r != CLI_OK)
-		return r;
-	rc = la_session_revoke_id(st, id);
-	if (rc != LA_OK) {
-		r = cli_fail(c, st, rc, id);
-	} else if (c->json) {
-		o = cli_json_ok();
-		cli_json_str(o, "revoked", id);
-		r = cli_json_emit(c, o, false);
-	} else {
-		printf("session %s revoked\n", id);
-	}
-	la_store_close(st);
-	return r;
+	return cli_name_cmd(c, argc, argv, la_session_revoke_id, "revoked", "session ", " revoked");
 }
 
 static int print_count(struct cli_ctx *c, const char *key, unsigned n, const char *what,
@@ -263,9 +224,7 @@ static int session_revoke_all(struct cli_ctx *c, int argc, char **argv)
 	while ((opt = cli_getopt(c, argc, argv, opts, &status)) != -1)
 		if (opt == 'x')
 			except = optarg;
-	if (status != CLI_CONTINUE)
-		return status;
-	r = cli_nargs(c, argc, 1, 1);
+	r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	user = argv[optind];
@@ -304,30 +263,6 @@ static int session_gc(struct cli_ctx *c, int argc, char **argv)
 
 /* ---- list ----------------------------------------------------------- */
 
-struct session_vec {
-	struct la_session *v;
-	size_t n, cap;
-	bool oom;
-};
-
-static int collect_session(const struct la_session *s, void *ctx)
-{
-	struct session_vec *sv = ctx;
-	struct la_session *grown;
-
-	if (sv->n == sv->cap) {
-		grown = reallocarray(sv->v, sv->cap ? sv->cap * 2 : 32, sizeof(*grown));
-		if (!grown) {
-			sv->oom = true;
-			return 1;
-		}
-		sv->v = grown;
-		sv->cap = sv->cap ? sv->cap * 2 : 32;
-	}
-	sv->v[sv->n++] = *s;
-	return 0;
-}
-
 /* "sshd pts/0 192.0.2.1" */
 static void origin_text(const struct la_session *s, char *buf, size_t len)
 {
@@ -335,73 +270,32 @@ static void origin_text(const struct la_session *s, char *buf, size_t len)
 		 s->rhost[0] ? " " : "", s->rhost);
 }
 
-static int list_row(struct cli_ctx *c, const struct la_session *s, const char *username,
-		    struct cli_table *t, json_object *arr)
+static int list_session(const struct la_session *s, void *ctx)
 {
 	char t1[CLI_TIME_BUF], t2[CLI_TIME_BUF], from[3 * LA_ORIGIN_MAX + 3];
-	const char *cells[6];
+	const char *cells[6] = { s->id, s->username, la_session_state_name(s->state),
+				 t1, t2, from };
+	struct cli_list *l = ctx;
 	json_object *o = NULL;
 
-	if (c->json) {
+	if (l->arr) {
 		o = cli_json_session(s);
 		if (o)
-			cli_json_str(o, "username", username);
-		return o && json_object_array_add(arr, o) == 0 ? 0 : -1;
+			cli_json_str(o, "username", s->username);
+		return cli_list_add(l, o, NULL);
 	}
+	cli_fmt_time(s->active_expires, t1);
+	cli_fmt_time(s->idle_expires, t2);
 	origin_text(s, from, sizeof(from));
-	cells[0] = s->id;
-	cells[1] = username;
-	cells[2] = la_session_state_name(s->state);
-	cells[3] = cli_fmt_time(s->active_expires, t1);
-	cells[4] = cli_fmt_time(s->idle_expires, t2);
-	cells[5] = from;
-	return cli_table_row(t, cells) ? 0 : -1;
-}
-
-static int print_sessions(struct cli_ctx *c, struct la_store *st, const struct session_vec *sv)
-{
-	static const char *const head[] = { "ID", "USER", "STATE", "ACTIVE-UNTIL", "IDLE-UNTIL",
-					    "FROM" };
-	struct cli_table *t = c->json ? NULL : cli_table_new(6);
-	json_object *o = c->json ? json_object_new_object() : NULL;
-	json_object *arr = c->json ? json_object_new_array() : NULL;
-	struct la_user u = { .username = "" };
-	int r = CLI_OK;
-
-	if (c->json ? !o || !arr : !t || !cli_table_row(t, head))
-		goto oom;
-	for (size_t i = 0; i < sv->n; i++) {
-		/* sessions of one user come together: look each user up once */
-		if (strcmp(u.id, sv->v[i].user_id) != 0 &&
-		    la_user_by_id(st, sv->v[i].user_id, &u) != LA_OK) {
-			snprintf(u.id, sizeof(u.id), "%s", sv->v[i].user_id);
-			snprintf(u.username, sizeof(u.username), "?");
-		}
-		if (list_row(c, &sv->v[i], u.username, t, arr) != 0)
-			goto oom;
-	}
-	if (c->json) {
-		json_object_object_add(o, "sessions", arr);
-		arr = NULL;
-		r = cli_json_emit(c, o, false);
-		o = NULL;
-	} else {
-		cli_table_print(t);
-	}
-	goto out;
-oom:
-	r = cli_fail(c, NULL, LA_E_NOMEM, NULL);
-out:
-	json_object_put(arr);
-	json_object_put(o);
-	cli_table_free(t);
-	return r;
+	return cli_list_add(l, NULL, cells);
 }
 
 static int session_list(struct cli_ctx *c, int argc, char **argv)
 {
+	static const char *const head[] = { "ID", "USER", "STATE", "ACTIVE-UNTIL", "IDLE-UNTIL",
+					    "FROM" };
 	struct la_store *st = NULL;
-	struct session_vec sv = { .v = NULL };
+	struct cli_list l;
 	const char *user = NULL;
 	int r = cli_simple_args(c, argc, argv, 0, 1);
 	la_rc rc;
@@ -413,14 +307,9 @@ static int session_list(struct cli_ctx *c, int argc, char **argv)
 	r = cli_open_store(c, 0, &st);
 	if (r != CLI_OK)
 		return r;
-	rc = la_session_list(st, user, collect_session, &sv);
-	if (rc == LA_OK && sv.oom)
-		rc = LA_E_NOMEM;
-	if (rc != LA_OK)
-		r = cli_fail(c, st, rc, user);
-	else
-		r = print_sessions(c, st, &sv);
-	free(sv.v);
+	rc = cli_list_init(c, &l, 6, head) ? la_session_list(st, user, list_session, &l)
+					   : LA_E_NOMEM;
+	r = cli_list_finish(c, &l, st, rc, "sessions", user);
 	la_store_close(st);
 	return r;
 }

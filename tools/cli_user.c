@@ -99,9 +99,8 @@ static int user_add_opts(struct cli_ctx *c, int argc, char **argv, struct la_use
 		else
 			r = spec_option(c, opt, spec, groups);
 	}
-	if (r != CLI_CONTINUE || status != CLI_CONTINUE)
-		return r != CLI_CONTINUE ? r : status;
-	r = cli_nargs(c, argc, 1, 1);
+	if (r == CLI_CONTINUE)
+		r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	spec->username = argv[optind];
@@ -182,9 +181,8 @@ static int user_mod(struct cli_ctx *c, int argc, char **argv)
 	optind = 0;
 	while (r == CLI_CONTINUE && (opt = cli_getopt(c, argc, argv, opts, &status)) != -1)
 		r = spec_option(c, opt, &spec, &groups);
-	if (r != CLI_CONTINUE || status != CLI_CONTINUE)
-		return r != CLI_CONTINUE ? r : status;
-	r = cli_nargs(c, argc, 1, 1);
+	if (r == CLI_CONTINUE)
+		r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	if (spec.set == 0)
@@ -210,52 +208,31 @@ out:
 	return r;
 }
 
-/* ---- simple changes: del, lock, unlock ------------------------------ */
+/* ---- one-NAME changes: del, lock, unlock ---------------------------- */
 
-enum user_op { USER_DEL, USER_LOCK, USER_UNLOCK };
-
-static int user_simple(struct cli_ctx *c, int argc, char **argv, enum user_op op)
+static la_rc lock_user(struct la_store *st, const char *name)
 {
-	static const char *const done[] = { "deleted", "locked", "unlocked" };
-	struct la_store *st = NULL;
-	json_object *o = NULL;
-	const char *name;
-	int r = cli_simple_args(c, argc, argv, 1, 1);
-	la_rc rc;
+	return la_user_set_locked(st, name, true);
+}
 
-	if (r != CLI_CONTINUE)
-		return r;
-	name = argv[optind];
-	r = cli_open_store(c, 0, &st);
-	if (r != CLI_OK)
-		return r;
-	rc = op == USER_DEL ? la_user_del(st, name) : la_user_set_locked(st, name, op == USER_LOCK);
-	if (rc != LA_OK) {
-		r = cli_fail(c, st, rc, name);
-	} else if (c->json) {
-		o = cli_json_ok();
-		cli_json_str(o, done[op], name);
-		r = cli_json_emit(c, o, false);
-	} else {
-		printf("%s user %s\n", done[op], name);
-	}
-	la_store_close(st);
-	return r;
+static la_rc unlock_user(struct la_store *st, const char *name)
+{
+	return la_user_set_locked(st, name, false);
 }
 
 static int user_del(struct cli_ctx *c, int argc, char **argv)
 {
-	return user_simple(c, argc, argv, USER_DEL);
+	return cli_name_cmd(c, argc, argv, la_user_del, "deleted", "deleted user ", "");
 }
 
 static int user_lock(struct cli_ctx *c, int argc, char **argv)
 {
-	return user_simple(c, argc, argv, USER_LOCK);
+	return cli_name_cmd(c, argc, argv, lock_user, "locked", "locked user ", "");
 }
 
 static int user_unlock(struct cli_ctx *c, int argc, char **argv)
 {
-	return user_simple(c, argc, argv, USER_UNLOCK);
+	return cli_name_cmd(c, argc, argv, unlock_user, "unlocked", "unlocked user ", "");
 }
 
 static int user_expire(struct cli_ctx *c, int argc, char **argv)
@@ -277,9 +254,7 @@ static int user_expire(struct cli_ctx *c, int argc, char **argv)
 	while ((opt = cli_getopt(c, argc, argv, opts, &status)) != -1)
 		if (opt == 'a')
 			at = optarg;
-	if (status != CLI_CONTINUE)
-		return status;
-	r = cli_nargs(c, argc, 1, 1);
+	r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	name = argv[optind];
@@ -328,15 +303,9 @@ static json_object *user_json_full(const struct la_user *u, int64_t now)
 	return o;
 }
 
-static int add_name(const char *name, uint32_t id, void *ctx)
-{
-	(void)id;
-	return json_object_array_add(ctx, json_object_new_string(name)) == 0 ? 0 : 1;
-}
-
 static int add_key_name(const struct la_key *k, void *ctx)
 {
-	return add_name(k->id, 0, ctx);
+	return cli_json_add_name(k->id, 0, ctx);
 }
 
 static void kv(const char *key, const char *fmt, ...) CLI_PRINTF(2, 3);
@@ -414,7 +383,8 @@ static int user_show(struct cli_ctx *c, int argc, char **argv)
 		goto out;
 	rc = la_user_by_name(st, name, &u);
 	if (rc == LA_OK)
-		rc = !groups || !keys ? LA_E_NOMEM : la_user_groups(st, name, add_name, groups);
+		rc = !groups || !keys ? LA_E_NOMEM
+				      : la_user_groups(st, name, cli_json_add_name, groups);
 	if (rc == LA_OK)
 		rc = la_key_list(st, name, add_key_name, keys);
 	if (rc != LA_OK) {
@@ -439,11 +409,9 @@ out:
 	return r;
 }
 
-struct list_ctx {
-	struct cli_table *t;
-	json_object *arr;
+struct user_list {
+	struct cli_list l;
 	int64_t now;
-	bool failed;
 };
 
 static void user_status(const struct la_user *u, int64_t now, char *buf, size_t len)
@@ -460,29 +428,23 @@ static void user_status(const struct la_user *u, int64_t now, char *buf, size_t 
 
 static int list_user(const struct la_user *u, void *ctx)
 {
-	struct list_ctx *l = ctx;
+	struct user_list *ul = ctx;
 	char uid[16], gid[16], status[80];
 	const char *cells[6] = { u->username, uid, gid, u->email, u->shell, status };
-	json_object *o = NULL;
 
-	if (l->arr) {
-		o = user_json_full(u, l->now);
-		l->failed = !o || json_object_array_add(l->arr, o) != 0;
-		return l->failed;
-	}
+	if (ul->l.arr)
+		return cli_list_add(&ul->l, user_json_full(u, ul->now), NULL);
 	snprintf(uid, sizeof(uid), "%u", u->uid);
 	snprintf(gid, sizeof(gid), "%u", u->gid);
-	user_status(u, l->now, status, sizeof(status));
-	l->failed = !cli_table_row(l->t, cells);
-	return l->failed;
+	user_status(u, ul->now, status, sizeof(status));
+	return cli_list_add(&ul->l, NULL, cells);
 }
 
 static int user_list(struct cli_ctx *c, int argc, char **argv)
 {
 	static const char *const head[] = { "USER", "UID", "GID", "EMAIL", "SHELL", "STATUS" };
 	struct la_store *st = NULL;
-	struct list_ctx l = { .t = NULL };
-	json_object *o = NULL;
+	struct user_list ul;
 	int r = cli_simple_args(c, argc, argv, 0, 0);
 	la_rc rc;
 
@@ -491,26 +453,9 @@ static int user_list(struct cli_ctx *c, int argc, char **argv)
 	r = cli_open_store(c, 0, &st);
 	if (r != CLI_OK)
 		return r;
-	l.now = la_store_now(st);
-	if (c->json)
-		l.arr = json_object_new_array();
-	else if ((l.t = cli_table_new(6)) != NULL)
-		l.failed = !cli_table_row(l.t, head);
-	rc = l.arr || l.t ? la_user_list(st, list_user, &l) : LA_E_NOMEM;
-	if (rc == LA_OK && (l.failed || (!l.arr && !l.t)))
-		rc = LA_E_NOMEM;
-	if (rc != LA_OK) {
-		r = cli_fail(c, st, rc, NULL);
-	} else if (c->json) {
-		o = json_object_new_object();
-		json_object_object_add(o, "users", l.arr);
-		l.arr = NULL;
-		r = cli_json_emit(c, o, false);
-	} else {
-		cli_table_print(l.t);
-	}
-	json_object_put(l.arr);
-	cli_table_free(l.t);
+	ul.now = la_store_now(st);
+	rc = cli_list_init(c, &ul.l, 6, head) ? la_user_list(st, list_user, &ul) : LA_E_NOMEM;
+	r = cli_list_finish(c, &ul.l, st, rc, "users", NULL);
 	la_store_close(st);
 	return r;
 }
@@ -537,9 +482,7 @@ int cli_cmd_passwd(struct cli_ctx *c, int argc, char **argv)
 	while ((opt = cli_getopt(c, argc, argv, opts, &status)) != -1)
 		if (opt == 'p')
 			pw_stdin = true;
-	if (status != CLI_CONTINUE)
-		return status;
-	r = cli_nargs(c, argc, 1, 1);
+	r = cli_getopt_end(c, argc, status, 1, 1);
 	if (r != CLI_CONTINUE)
 		return r;
 	name = argv[optind];

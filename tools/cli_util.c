@@ -1,6 +1,6 @@
 /*
  * cli_util.c - error reporting and exit statuses, opening the store,
- * argument parsing helpers and output (JSON and aligned tables).
+ * argument parsing helpers and JSON output.
  */
 #include "config.h"
 
@@ -160,7 +160,7 @@ int cli_usage(struct cli_ctx *c, const char *fmt, ...)
 	return CLI_EUSAGE;
 }
 
-/* ---- store ---------------------------------------------------------- */
+/* ---- store and one-NAME commands ------------------------------------ */
 
 int cli_open_store(struct cli_ctx *c, unsigned flags, struct la_store **out)
 {
@@ -191,6 +191,35 @@ int cli_open_store(struct cli_ctx *c, unsigned flags, struct la_store **out)
 	}
 	*out = st;
 	return CLI_OK;
+}
+
+int cli_name_cmd(struct cli_ctx *c, int argc, char **argv, cli_name_fn fn, const char *key,
+		 const char *before, const char *after)
+{
+	struct la_store *st = NULL;
+	json_object *o = NULL;
+	const char *name;
+	int r = cli_simple_args(c, argc, argv, 1, 1);
+	la_rc rc;
+
+	if (r != CLI_CONTINUE)
+		return r;
+	name = argv[optind];
+	r = cli_open_store(c, 0, &st);
+	if (r != CLI_OK)
+		return r;
+	rc = fn(st, name);
+	if (rc != LA_OK) {
+		r = cli_fail(c, st, rc, name);
+	} else if (c->json) {
+		o = cli_json_ok();
+		cli_json_str(o, key, name);
+		r = cli_json_emit(c, o, false);
+	} else {
+		printf("%s%s%s\n", before, name, after);
+	}
+	la_store_close(st);
+	return r;
 }
 
 /* ---- parsing -------------------------------------------------------- */
@@ -414,90 +443,8 @@ json_object *cli_json_ok(void)
 	return o;
 }
 
-/* ---- tables --------------------------------------------------------- */
-
-struct cli_table {
-	size_t n_cols, n_rows, cap;
-	char **cells; /* n_rows * n_cols */
-};
-
-struct cli_table *cli_table_new(size_t n_cols)
+int cli_json_add_name(const char *name, uint32_t id, void *arr)
 {
-	struct cli_table *t = calloc(1, sizeof(*t));
-
-	if (t)
-		t->n_cols = n_cols;
-	return t;
-}
-
-bool cli_table_row(struct cli_table *t, const char *const *cells)
-{
-	char **grown;
-	size_t base;
-
-	if (!t)
-		return false;
-	if (t->n_rows == t->cap) {
-		grown = reallocarray(t->cells, (t->cap ? t->cap * 2 : 16) * t->n_cols,
-				     sizeof(*grown));
-		if (!grown)
-			return false;
-		t->cells = grown;
-		t->cap = t->cap ? t->cap * 2 : 16;
-	}
-	base = t->n_rows * t->n_cols;
-	for (size_t i = 0; i < t->n_cols; i++) {
-		t->cells[base + i] = strdup(cells[i] && cells[i][0] ? cells[i] : "-");
-		if (!t->cells[base + i]) {
-			while (i-- > 0)
-				free(t->cells[base + i]);
-			return false;
-		}
-	}
-	t->n_rows++;
-	return true;
-}
-
-/* Display width of UTF-8 text, counting code points (good enough for the
- * names, addresses and paths shown here). */
-static size_t text_width(const char *s)
-{
-	size_t w = 0;
-
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
-void cli_table_print(const struct cli_table *t)
-{
-	size_t width[16] = { 0 };
-	size_t n_cols = t->n_cols < 16 ? t->n_cols : 16;
-	const char *cell;
-
-	for (size_t r = 0; r < t->n_rows; r++)
-		for (size_t i = 0; i < n_cols; i++) {
-			size_t w = text_width(t->cells[r * t->n_cols + i]);
-			if (w > width[i])
-				width[i] = w;
-		}
-	for (size_t r = 0; r < t->n_rows; r++) {
-		for (size_t i = 0; i < n_cols; i++) {
-			cell = t->cells[r * t->n_cols + i];
-			fputs(cell, stdout);
-			if (i + 1 < n_cols)
-				printf("%*s", (int)(width[i] - text_width(cell) + 2), "");
-		}
-		putchar('\n');
-	}
-}
-
-void cli_table_free(struct cli_table *t)
-{
-	if (!t)
-		return;
-	for (size_t i = 0; i < t->n_rows * t->n_cols; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t);
+	(void)id;
+	return json_object_array_add(arr, json_object_new_string(name)) == 0 ? 0 : 1;
 }

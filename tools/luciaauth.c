@@ -195,10 +195,12 @@ int cli_getopt(struct cli_ctx *c, int argc, char **argv, const struct option *lo
 	}
 }
 
-int cli_nargs(struct cli_ctx *c, int argc, int min, int max)
+int cli_getopt_end(struct cli_ctx *c, int argc, int status, int min, int max)
 {
 	int n = argc - optind;
 
+	if (status != CLI_CONTINUE)
+		return status;
 	if (n < min)
 		return cli_usage(c, "missing argument (expected: %s)", c->leaf->usage);
 	/* Not echoed: a stray argument may be a secret typed in the wrong place. */
@@ -217,9 +219,7 @@ int cli_simple_args(struct cli_ctx *c, int argc, char **argv, int min, int max)
 	optind = 0;
 	while (cli_getopt(c, argc, argv, opts, &status) != -1)
 		; /* only --json and --help: handled by cli_getopt */
-	if (status != CLI_CONTINUE)
-		return status;
-	return cli_nargs(c, argc, min, max);
+	return cli_getopt_end(c, argc, status, min, max);
 }
 
 /* ---- main ----------------------------------------------------------- */
