@@ -54,7 +54,9 @@ static la_rc open_dir(struct la_store *st, bool create)
 	int fd;
 	la_rc rc;
 
-	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+	/* 0711: others may reach the public snapshot by name but not list the
+	 * directory; the master database itself stays 0600. */
+	if (create && mkdir(dir, 0711) != 0 && errno != EEXIST)
 		return store_fail(st, errno == EACCES ? LA_E_PERM : LA_E_IO,
 				  "cannot create state directory %s: %s", dir, strerror(errno));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -156,6 +158,8 @@ la_rc la_store_open(const struct la_config *cfg, unsigned flags, struct la_store
 	 * would change a foreign database that we refuse. */
 	if (rc == LA_OK)
 		rc = exec_sql(st, "PRAGMA journal_mode=WAL");
+	if (rc == LA_OK && create)
+		rc = la_snapshot_publish(st);
 	return rc;
 }
 
@@ -279,13 +283,31 @@ la_rc store_begin(struct la_store *st)
 	return s ? store_step_done(st, s, "begin transaction") : LA_E_DB;
 }
 
+void store_public_changed(struct la_store *st)
+{
+	st->public_dirty = true;
+}
+
 la_rc store_commit(struct la_store *st)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_COMMIT);
 	la_rc rc = s ? store_step_done(st, s, "commit") : LA_E_DB;
 
-	if (rc != LA_OK)
+	if (rc != LA_OK) {
 		store_rollback(st);
+		return rc;
+	}
+	if (st->public_dirty) {
+		st->public_dirty = false;
+		rc = la_snapshot_publish(st);
+		if (rc != LA_OK) {
+			char detail[sizeof(st->errmsg)];
+
+			snprintf(detail, sizeof(detail), "%s", st->errmsg);
+			store_fail(st, rc, "saved, but the NSS snapshot was not published: %s",
+				   detail);
+		}
+	}
 	return rc;
 }
 
@@ -293,6 +315,7 @@ void store_rollback(struct la_store *st)
 {
 	sqlite3_stmt *s;
 
+	st->public_dirty = false;
 	if (sqlite3_get_autocommit(st->db))
 		return;
 	s = store_stmt(st, SQL_ROLLBACK);

@@ -127,6 +127,7 @@ la_rc la_group_add(struct la_store *st, const char *name, uint32_t gid, struct l
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st);
 	rc = store_exists(st, SQL_GET, name, 0, &used);
 	if (rc == LA_OK && used)
 		rc = store_fail(st, LA_E_GROUP_EXISTS, "group '%s' already exists", name);
@@ -153,6 +154,7 @@ la_rc la_group_del(struct la_store *st, const char *name)
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st);
 	rc = la_group_get(st, name, &g);
 	if (rc == LA_OK)
 		rc = store_exists(st, SQL_IN_USE, name, 0, &in_use);
@@ -298,6 +300,7 @@ static la_rc member_op(struct la_store *st, const char *group, const char *user,
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st);
 	rc = la_group_get(st, group, &g);
 	if (rc == LA_OK)
 		rc = la_user_by_name(st, user, &u);

@@ -29,6 +29,7 @@ struct la_store {
 	void *clock_ctx;
 	struct la_stmt_slot stmts[LA_STMT_CACHE];
 	char dummy_hash[LA_HASH_MAX]; /* "" until first needed */
+	bool public_dirty;            /* publish the snapshot at the next commit */
 };
 
 /* Record a failure detail on st and return rc (st may be NULL). */
@@ -52,6 +53,9 @@ LA_HIDDEN la_rc store_each(struct la_store *st, sqlite3_stmt *s, store_row_fn ro
  * a row? */
 LA_HIDDEN la_rc store_exists(struct la_store *st, const char *sql, const char *arg, int64_t iarg,
 			     bool *found);
+/* The transaction under way changes public data: store_commit() will
+ * publish the NSS snapshot after it commits. */
+LA_HIDDEN void store_public_changed(struct la_store *st);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 LA_HIDDEN la_rc store_begin(struct la_store *st);
 LA_HIDDEN la_rc store_commit(struct la_store *st);

@@ -197,6 +197,7 @@ static la_rc set_hash(struct la_store *st, const char *username, const char *has
 	rc = la_user_by_name(st, username, &u);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st); /* shadow's last-change field */
 	snprintf(key_id, sizeof(key_id), "password:%s", username);
 	rc = put_key(st, u.id, key_id, hash, true);
 	if (rc != LA_OK)

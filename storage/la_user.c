@@ -321,6 +321,7 @@ la_rc store_user_insert(struct la_store *st, const struct la_user_spec *spec, co
 	if (rc != LA_OK)
 		return rc;
 	store_random_string(id, LA_USER_ID_LEN, LA_ALPHA_LUCIA);
+	store_public_changed(st);
 	rc = insert_row(st, spec, id, uid, gid ? gid : uid, hash != NULL);
 	if (rc == LA_OK && !gid) {
 		s = store_stmt(st, SQL_INSERT_PRIVATE_GROUP);
@@ -425,6 +426,7 @@ la_rc la_user_mod(struct la_store *st, const char *name, const struct la_user_sp
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st);
 	rc = la_user_by_name(st, name, &u);
 	if (rc == LA_OK)
 		rc = apply_mod(st, &u, spec);
@@ -456,6 +458,7 @@ la_rc la_user_del(struct la_store *st, const char *name)
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st);
 	rc = la_user_by_name(st, name, &u);
 	for (size_t i = 0; rc == LA_OK && i < sizeof(SQL_DELETE_USER) / sizeof(*SQL_DELETE_USER);
 	     i++) {
@@ -510,6 +513,7 @@ la_rc la_user_set_locked(struct la_store *st, const char *name, bool locked)
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
+	store_public_changed(st);
 	rc = update_by_name(st, SQL_SET_LOCKED, name, locked);
 	for (size_t i = 0; rc == LA_OK && !locked && i < 2; i++) {
 		sqlite3_stmt *s = store_stmt(st, clear[i]);
@@ -529,10 +533,20 @@ la_rc la_user_set_locked(struct la_store *st, const char *name, bool locked)
 
 la_rc la_user_set_expiry(struct la_store *st, const char *name, int64_t at_ms)
 {
+	la_rc rc;
+
 	store_clear_error(st);
 	if (at_ms < 0)
 		return store_fail(st, LA_E_INVAL, "invalid expiry time");
-	return update_by_name(st, SQL_SET_EXPIRY, name, at_ms);
+	rc = store_begin(st);
+	if (rc != LA_OK)
+		return rc;
+	store_public_changed(st); /* shadow's expiry field */
+	rc = update_by_name(st, SQL_SET_EXPIRY, name, at_ms);
+	if (rc == LA_OK)
+		return store_commit(st);
+	store_rollback(st);
+	return rc;
 }
 
 la_rc la_user_check_servable(struct la_store *st, const struct la_user *u)

@@ -348,6 +348,13 @@ LA_PUBLIC la_rc la_session_list(struct la_store *st, const char *username, la_se
 /* Delete dead sessions. */
 LA_PUBLIC la_rc la_session_gc(struct la_store *st, unsigned *n_deleted) LA_WUR;
 
+/* ---- NSS snapshot --------------------------------------------------- */
+/* Write the public snapshot (users' public fields, groups, members; no
+ * secret) to <dir>/nss.snapshot atomically, mode 0644.  Every change to
+ * public data does this by itself after it commits; luciaauth publish
+ * forces it. */
+LA_PUBLIC la_rc la_snapshot_publish(struct la_store *st) LA_WUR;
+
 /* ---- web sign-up / sign-in ------------------------------------------ */
 /* Authenticate, check the account (MUST_CHANGE is not an error here: see
  * user->must_change), create a session.  Errors as la_authenticate plus

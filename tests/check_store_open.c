@@ -22,6 +22,7 @@ static void unlink_side_files(void)
 
 START_TEST(test_store_created_modes)
 {
+	char snap[LA_PATH_MAX + 32];
 	struct stat sb;
 	mode_t old = umask(0);
 
@@ -30,9 +31,14 @@ START_TEST(test_store_created_modes)
 	ck_assert_int_eq(la_store_open(&fx.cfg, LA_OPEN_CREATE, &fx.st), LA_OK);
 	fx_add_user("alice", PW, NULL);
 	ck_assert_int_eq(stat(fx.cfg.dir, &sb), 0);
-	ck_assert_uint_eq(sb.st_mode & 07777, 0700);
+	/* Traversable (the public snapshot is reached by name), not listable. */
+	ck_assert_uint_eq(sb.st_mode & 07777, 0711);
 	ck_assert_int_eq(stat(fx_db_file(""), &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 07777, 0600);
+	/* The public snapshot: world-readable, never writable by others. */
+	snprintf(snap, sizeof(snap), "%s/nss.snapshot", fx.cfg.dir);
+	ck_assert_int_eq(stat(snap, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0644);
 	/* SQLite's side files hold the same secrets. */
 	if (stat(fx_db_file("-wal"), &sb) == 0)
 		ck_assert_uint_eq(sb.st_mode & 077, 0);

@@ -137,7 +137,8 @@ t_cmd -e "luciaauth init" 5 "state dir without a database: 5, tells to run 'luci
 rmdir "$state"
 
 t_cmd -o "$state" 0 "init creates the store" -- la init
-is "$(stat -c %a "$state" 2>&1)" 700 "state directory has mode 0700"
+is "$(stat -c %a "$state" 2>&1)" 711 "state directory has mode 0711 (traversable, not listable)"
+is "$(stat -c %a "$state/nss.snapshot" 2>&1)" 644 "init publishes the NSS snapshot with mode 0644"
 is "$(stat -c %a "$db" 2>&1)" 600 "master database has mode 0600"
 is "$(sql 'PRAGMA integrity_check' 2>&1)" ok "fresh database passes integrity_check"
 check "schema has users, auth_keys, sessions and groups tables" \
