@@ -35,7 +35,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <ftw.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>

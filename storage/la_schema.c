@@ -44,8 +44,9 @@ static const char *const migrations[LA_SCHEMA_VERSION] = {
 	"  user_id TEXT NOT NULL REFERENCES users(id),"
 	"  hashed_password TEXT);"
 	"CREATE INDEX auth_keys_user ON auth_keys(user_id);"
+	/* id: the public session id (12 base32 letters) as a 60-bit integer. */
 	"CREATE TABLE sessions ("
-	"  id TEXT NOT NULL PRIMARY KEY,"
+	"  id INTEGER PRIMARY KEY,"
 	"  user_id TEXT NOT NULL REFERENCES users(id),"
 	"  active_expires INTEGER NOT NULL,"
 	"  idle_expires INTEGER NOT NULL,"

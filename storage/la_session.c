@@ -10,6 +10,11 @@
  *  3. A malformed token is rejected before any database work.
  *  4. validate renews an idle session in place (same id) and says fresh;
  *     get never writes.
+ *
+ * The public id is the row's INTEGER PRIMARY KEY (a random 60-bit number)
+ * written as 12 base32 letters: a lookup is one B-tree search and a new
+ * session writes two B-trees (table and user index), as Lucia's does.  It
+ * needs no secrecy; the secret is the other half of the token.
  */
 #include "config.h"
 
@@ -88,24 +93,82 @@ static void random_base32(char *out, size_t n)
 	sodium_memzero(raw, sizeof(raw));
 }
 
+/* Value of a base32 letter, or -1. */
+static int base32_value(char c)
+{
+	static signed char table[256];
+	static bool ready;
+
+	if (!ready) { /* idempotent, so a race only repeats the same writes */
+		memset(table, -1, sizeof(table));
+		for (int i = 0; LA_ALPHA_BASE32[i]; i++)
+			table[(unsigned char)LA_ALPHA_BASE32[i]] = (signed char)i;
+		ready = true;
+	}
+	return table[(unsigned char)c];
+}
+
 static bool base32_ok(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!s[i] || !strchr(LA_ALPHA_BASE32, s[i]))
+		if (base32_value(s[i]) < 0)
 			return false;
 	return true;
 }
 
-/* Split "<id>.<secret>" and check its shape only. */
-static la_rc parse_token(struct la_store *st, const char *token, char id[LA_SESSION_ID_LEN + 1])
+#define ID_BITS (5 * LA_SESSION_ID_LEN)
+#define ID_MASK ((UINT64_C(1) << ID_BITS) - 1)
+
+static void id_encode(int64_t v, char out[LA_SESSION_ID_LEN + 1])
+{
+	uint64_t u = (uint64_t)v;
+
+	for (int i = LA_SESSION_ID_LEN - 1; i >= 0; i--, u >>= 5)
+		out[i] = LA_ALPHA_BASE32[u & 31];
+	out[LA_SESSION_ID_LEN] = '\0';
+}
+
+/* The first 12 letters of s -> row key; false if any is not base32. */
+static bool id_decode_n(const char *s, int64_t *v)
+{
+	uint64_t u = 0;
+
+	for (int i = 0; i < LA_SESSION_ID_LEN; i++) {
+		int d = base32_value(s[i]);
+
+		if (d < 0)
+			return false;
+		u = u << 5 | (uint64_t)d;
+	}
+	*v = (int64_t)u;
+	return true;
+}
+
+/* A public id (exactly 12 base32 letters) -> row key. */
+static bool id_decode(const char *s, int64_t *v)
+{
+	return s && strnlen(s, LA_SESSION_ID_LEN + 1) == LA_SESSION_ID_LEN && id_decode_n(s, v);
+}
+
+static int64_t random_id(void)
+{
+	uint64_t u = 0;
+
+	while (u == 0) {
+		randombytes_buf(&u, sizeof(u));
+		u &= ID_MASK;
+	}
+	return (int64_t)u;
+}
+
+/* Check the shape of "<id>.<secret>" and return the row key. */
+static la_rc parse_token(struct la_store *st, const char *token, int64_t *id)
 {
 	if (!token || strnlen(token, LA_TOKEN_LEN + 1) != LA_TOKEN_LEN ||
-	    token[LA_SESSION_ID_LEN] != '.' || !base32_ok(token, LA_SESSION_ID_LEN) ||
+	    token[LA_SESSION_ID_LEN] != '.' || !id_decode_n(token, id) ||
 	    !base32_ok(token + LA_SESSION_ID_LEN + 1, LA_SECRET_LEN))
 		return store_fail(st, LA_E_BADTOKEN,
 				  "a token is %d characters: <session id>.<secret>", LA_TOKEN_LEN);
-	memcpy(id, token, LA_SESSION_ID_LEN);
-	id[LA_SESSION_ID_LEN] = '\0';
 	return LA_OK;
 }
 
@@ -117,7 +180,7 @@ static void secret_hash(const char *secret, unsigned char out[crypto_hash_sha256
 static void read_session(sqlite3_stmt *s, struct la_session *out)
 {
 	memset(out, 0, sizeof(*out));
-	store_col_text(s, 0, out->id, sizeof(out->id));
+	id_encode(sqlite3_column_int64(s, 0), out->id);
 	store_col_text(s, 1, out->user_id, sizeof(out->user_id));
 	out->active_expires = sqlite3_column_int64(s, 2);
 	out->idle_expires = sqlite3_column_int64(s, 3);
@@ -168,14 +231,13 @@ la_rc la_session_create(struct la_store *st, const char *user_id, const struct l
 	unsigned char hash[crypto_hash_sha256_BYTES];
 	char secret[LA_SECRET_LEN + 1];
 	sqlite3_stmt *s = store_stmt(st, SQL_INSERT);
-	int64_t now = la_store_now(st);
-	int r;
+	int64_t now = la_store_now(st), id = 0;
+	int r = SQLITE_CONSTRAINT_PRIMARYKEY;
 
 	store_clear_error(st);
 	if (!s)
 		return LA_E_DB;
 	memset(out, 0, sizeof(*out));
-	random_base32(out->id, LA_SESSION_ID_LEN);
 	random_base32(secret, LA_SECRET_LEN);
 	secret_hash(secret, hash);
 	snprintf(out->user_id, sizeof(out->user_id), "%s", user_id ? user_id : "");
@@ -187,7 +249,6 @@ la_rc la_session_create(struct la_store *st, const char *user_id, const struct l
 		 origin && origin->source ? origin->source : "web");
 	snprintf(out->tty, sizeof(out->tty), "%s", origin && origin->tty ? origin->tty : "");
 	snprintf(out->rhost, sizeof(out->rhost), "%s", origin && origin->rhost ? origin->rhost : "");
-	store_bind_text(s, 1, out->id, false);
 	store_bind_text(s, 2, out->user_id, false);
 	sqlite3_bind_int64(s, 3, out->active_expires);
 	sqlite3_bind_int64(s, 4, out->idle_expires);
@@ -197,8 +258,15 @@ la_rc la_session_create(struct la_store *st, const char *user_id, const struct l
 	store_bind_text(s, 8, out->source, false);
 	store_bind_text(s, 9, out->tty, true);
 	store_bind_text(s, 10, out->rhost, true);
-	r = sqlite3_step(s);
+	/* A 60-bit random id collides about never; if it does, draw again. */
+	for (int tries = 0; tries < 4 && r == SQLITE_CONSTRAINT_PRIMARYKEY; tries++) {
+		id = random_id();
+		sqlite3_bind_int64(s, 1, id);
+		r = sqlite3_step(s);
+		sqlite3_reset(s);
+	}
 	store_stmt_done(s);
+	id_encode(id, out->id);
 	sodium_memzero(hash, sizeof(hash));
 	if (r == SQLITE_DONE)
 		snprintf(token, LA_TOKEN_BUF, "%s.%s", out->id, secret);
@@ -214,20 +282,20 @@ static la_rc find(struct la_store *st, const char *token, struct la_session *out
 		  struct la_user *user)
 {
 	unsigned char want[crypto_hash_sha256_BYTES];
-	char id[LA_SESSION_ID_LEN + 1];
+	int64_t id = 0;
 	sqlite3_stmt *s;
 	bool ok = false;
 	la_rc rc;
 	int r;
 
 	store_clear_error(st);
-	rc = parse_token(st, token, id);
+	rc = parse_token(st, token, &id);
 	if (rc != LA_OK)
 		return rc;
 	s = store_stmt(st, SQL_LOOKUP);
 	if (!s)
 		return LA_E_DB;
-	store_bind_text(s, 1, id, false);
+	sqlite3_bind_int64(s, 1, id);
 	r = sqlite3_step(s);
 	if (r == SQLITE_ROW) {
 		secret_hash(token + LA_SESSION_ID_LEN + 1, want);
@@ -249,13 +317,15 @@ static la_rc renew(struct la_store *st, const char *token, struct la_session *ou
 		   struct la_user *u, int64_t now)
 {
 	sqlite3_stmt *s = store_stmt(st, SQL_RENEW);
-	int64_t old_idle = out->idle_expires;
+	int64_t old_idle = out->idle_expires, key = 0;
 	la_rc rc;
 
 	if (!s)
 		return LA_E_DB;
 	set_expiries(st, out, now);
-	store_bind_text(s, 1, out->id, false);
+	if (!id_decode(out->id, &key))
+		return LA_E_INTERNAL;
+	sqlite3_bind_int64(s, 1, key);
 	sqlite3_bind_int64(s, 2, out->active_expires);
 	sqlite3_bind_int64(s, 3, out->idle_expires);
 	/* Only if nobody renewed or revoked it meanwhile. */
@@ -304,15 +374,19 @@ la_rc la_session_get(struct la_store *st, const char *token, struct la_session *
 	return lookup(st, token, false, out, user);
 }
 
-/* DELETE by one text key; NOTFOUND-like rc when nothing was deleted. */
+/* DELETE by public id; the rc missing when nothing was deleted. */
 static la_rc delete_one(struct la_store *st, const char *id, la_rc missing)
 {
-	sqlite3_stmt *s = store_stmt(st, SQL_DELETE);
+	sqlite3_stmt *s;
+	int64_t key = 0;
 	la_rc rc;
 
+	if (!id_decode(id, &key))
+		return store_fail(st, missing, "no such session");
+	s = store_stmt(st, SQL_DELETE);
 	if (!s)
 		return LA_E_DB;
-	store_bind_text(s, 1, id, false);
+	sqlite3_bind_int64(s, 1, key);
 	rc = store_step_done(st, s, "delete session");
 	if (rc == LA_OK && sqlite3_changes(st->db) == 0)
 		rc = store_fail(st, missing, "no such session");
@@ -332,8 +406,6 @@ la_rc la_session_revoke(struct la_store *st, const char *token)
 la_rc la_session_revoke_id(struct la_store *st, const char *id)
 {
 	store_clear_error(st);
-	if (!id || strlen(id) > LA_ORIGIN_MAX)
-		return store_fail(st, LA_E_NOTFOUND, "no such session");
 	return delete_one(st, id, LA_E_NOTFOUND);
 }
 
@@ -341,6 +413,7 @@ la_rc la_session_revoke_user(struct la_store *st, const char *username, const ch
 			     unsigned *n_deleted)
 {
 	struct la_user u;
+	int64_t keep = 0;
 	sqlite3_stmt *s;
 	la_rc rc;
 
@@ -351,7 +424,10 @@ la_rc la_session_revoke_user(struct la_store *st, const char *username, const ch
 	if (!s)
 		return LA_E_DB;
 	store_bind_text(s, 1, u.id, false);
-	store_bind_text(s, 2, except_id, true);
+	if (except_id && id_decode(except_id, &keep))
+		sqlite3_bind_int64(s, 2, keep);
+	else
+		sqlite3_bind_null(s, 2);
 	rc = store_step_done(st, s, "revoke sessions");
 	if (n_deleted)
 		*n_deleted = rc == LA_OK ? (unsigned)sqlite3_changes(st->db) : 0;

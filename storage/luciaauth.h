@@ -42,7 +42,7 @@ extern "C" {
 #define LA_FIELD_MAX 255         /* gecos, home, shell */
 #define LA_PROVIDER_MAX 64       /* providerId of a key */
 #define LA_KEY_ID_MAX 320        /* providerId ':' providerUserId */
-#define LA_SESSION_ID_LEN 24     /* public session id, base32 (120 bits) */
+#define LA_SESSION_ID_LEN 12     /* public session id, base32 (60 bits) */
 #define LA_SECRET_LEN 32         /* token secret, base32 (160 bits) */
 #define LA_TOKEN_LEN (LA_SESSION_ID_LEN + 1 + LA_SECRET_LEN)
 #define LA_TOKEN_BUF (LA_TOKEN_LEN + 1)

@@ -69,14 +69,14 @@ START_TEST(test_session_create_token_format)
 	fx_with_alice();
 	fx.now = FX_T0 + 12345;
 	a = fx_new_session(&fx_alice, NULL);
-	ck_assert_uint_eq(strlen(a.t), 57);
-	ck_assert_int_eq(LA_TOKEN_LEN, 57);
-	ck_assert_int_eq(a.t[24], '.');
-	for (size_t i = 0; i < 57; i++)
-		if (i != 24)
+	ck_assert_uint_eq(strlen(a.t), 45);
+	ck_assert_int_eq(LA_TOKEN_LEN, 45);
+	ck_assert_int_eq(a.t[12], '.');
+	for (size_t i = 0; i < 45; i++)
+		if (i != 12)
 			ck_assert_msg(a.t[i] && strchr(ALPHA, a.t[i]), "char %zu of %s", i, a.t);
-	ck_assert_uint_eq(strlen(a.s.id), 24);
-	ck_assert_int_eq(strncmp(a.t, a.s.id, 24), 0);
+	ck_assert_uint_eq(strlen(a.s.id), 12);
+	ck_assert_int_eq(strncmp(a.t, a.s.id, 12), 0);
 	ck_assert_str_eq(a.s.user_id, fx_alice.id);
 	fx_session_is(&a.s, LA_SESSION_ACTIVE, false, fx.now + 86400000, fx.now + 15 * 86400000LL);
 	ck_assert_int_eq(a.s.created_ms, fx.now);
@@ -144,44 +144,44 @@ START_TEST(test_session_malformed_tokens)
 	expect_bad(NULL, "NULL");
 	expect_bad("", "empty");
 	expect_bad(".", "dot");
-	expect_bad(patched(t, 24, 'a'), "no dot");
-	expect_bad(patched(patched(t, 23, '.'), 24, 'a'), "dot at 23");
-	expect_bad(patched(patched(t, 25, '.'), 24, 'a'), "dot at 25");
+	expect_bad(patched(t, 12, 'a'), "no dot");
+	expect_bad(patched(patched(t, 11, '.'), 12, 'a'), "dot at 11");
+	expect_bad(patched(patched(t, 13, '.'), 12, 'a'), "dot at 13");
 	expect_bad(patched(t, 40, '.'), "two dots");
-	expect_bad(patched(t, 56, '\0'), "56 chars");
-	expect_bad(t + 1, "56 chars, id of 23");
-	snprintf(buf, sizeof(buf), "%.57sa", t);
-	expect_bad(buf, "58 chars");
-	snprintf(buf, sizeof(buf), "%.57s\n", t);
+	expect_bad(patched(t, 44, '\0'), "44 chars");
+	expect_bad(t + 1, "44 chars, id of 11");
+	snprintf(buf, sizeof(buf), "%.45sa", t);
+	expect_bad(buf, "46 chars");
+	snprintf(buf, sizeof(buf), "%.45s\n", t);
 	expect_bad(buf, "trailing newline");
-	snprintf(buf, sizeof(buf), " %.56s", t);
-	expect_bad(buf, "leading space, 57 chars");
-	for (size_t i = 0; i <= 57; i++)
+	snprintf(buf, sizeof(buf), " %.44s", t);
+	expect_bad(buf, "leading space, 45 chars");
+	for (size_t i = 0; i <= 45; i++)
 		buf[i] = (char)toupper((unsigned char)t[i]);
 	expect_bad(buf, "uppercase");
 	for (size_t i = 0; i < sizeof(bad_chars); i++) {
 		snprintf(msg, sizeof(msg), "0x%02x in the id", (unsigned char)bad_chars[i]);
 		expect_bad(patched(t, 3, bad_chars[i]), msg);
 		snprintf(msg, sizeof(msg), "0x%02x in the secret", (unsigned char)bad_chars[i]);
-		expect_bad(patched(t, 50, bad_chars[i]), msg);
+		expect_bad(patched(t, 30, bad_chars[i]), msg);
 	}
 	/* An embedded NUL makes the C string shorter. */
 	expect_bad(patched(t, 40, '\0'), "embedded NUL");
 	/* SQL metacharacters, in tokens of the right length. */
-	snprintf(buf, sizeof(buf), "aaaaaaaaaaaaaaaaaaaaa'--.%.32s", t + 25);
+	snprintf(buf, sizeof(buf), "aaaaaaaaa'--.%.32s", t + 13);
 	expect_bad(buf, "quote");
-	snprintf(buf, sizeof(buf), "%-24.24s.%.32s", "' OR '1'='1", t + 25);
+	snprintf(buf, sizeof(buf), "%-12.12s.%.32s", "' OR '1'='1", t + 13);
 	expect_bad(buf, "or 1=1");
-	snprintf(buf, sizeof(buf), "%.23s%%.%.32s", t, t + 25);
+	snprintf(buf, sizeof(buf), "%.11s%%.%.32s", t, t + 13);
 	expect_bad(buf, "percent");
-	snprintf(buf, sizeof(buf), "%.24s.%-32.32s", t, "x'; DROP TABLE sessions; --");
+	snprintf(buf, sizeof(buf), "%.12s.%-32.32s", t, "x'; DROP TABLE sessions; --");
 	expect_bad(buf, "drop table");
 	expect_bad("'; DROP TABLE sessions; --", "short injection");
 	/* 10 kB, dot at the right place. */
 	big = malloc(10 * 1024 + 1);
 	ck_assert_ptr_nonnull(big);
 	memset(big, 'a', 10 * 1024);
-	big[24] = '.';
+	big[12] = '.';
 	big[10 * 1024] = '\0';
 	expect_bad(big, "10 kB");
 	free(big);
@@ -199,7 +199,7 @@ START_TEST(test_session_wrong_secret)
 	fx_with_alice();
 	a = fx_new_session(&fx_alice, NULL);
 	b = fx_new_session(&fx_alice, NULL);
-	for (size_t i = 25; i < 57; i += 31) {
+	for (size_t i = 13; i < 45; i += 31) {
 		const char *bad = patched(a.t, i, a.t[i] == 'a' ? 'b' : 'a');
 
 		ck_assert_int_eq(fx_session_validate(bad), LA_E_NOSESSION);
@@ -207,7 +207,7 @@ START_TEST(test_session_wrong_secret)
 		ck_assert_int_eq(la_session_revoke(fx.st, bad), LA_E_NOSESSION);
 	}
 	/* Another session's secret with this id. */
-	snprintf(mix, sizeof(mix), "%.25s%.32s", a.t, b.t + 25);
+	snprintf(mix, sizeof(mix), "%.13s%.32s", a.t, b.t + 13);
 	ck_assert_int_eq(fx_session_validate(mix), LA_E_NOSESSION);
 	ck_assert_int_eq(fx_count("sessions"), 2);
 	ck_assert_int_eq(fx_session_validate(a.t), LA_OK);
@@ -222,12 +222,12 @@ START_TEST(test_session_unknown_id)
 
 	fx_with_alice();
 	memset(tok, 'a', LA_TOKEN_LEN);
-	tok[24] = '.';
+	tok[12] = '.';
 	tok[LA_TOKEN_LEN] = '\0';
 	ck_assert_int_eq(fx_session_validate(tok), LA_E_NOSESSION);
 	ck_assert_int_eq(fx_session_get(tok), LA_E_NOSESSION);
 	ck_assert_int_eq(la_session_revoke(fx.st, tok), LA_E_NOSESSION);
-	ck_assert_int_eq(la_session_revoke_id(fx.st, "aaaaaaaaaaaaaaaaaaaaaaaa"), LA_E_NOTFOUND);
+	ck_assert_int_eq(la_session_revoke_id(fx.st, "aaaaaaaaaaaa"), LA_E_NOTFOUND);
 	ck_assert_int_eq(la_session_revoke_id(fx.st, ""), LA_E_NOTFOUND);
 	ck_assert_int_eq(la_session_revoke_id(fx.st, NULL), LA_E_NOTFOUND);
 	ck_assert_int_eq(la_session_revoke_id(fx.st, "' OR 1=1 --"), LA_E_NOTFOUND);

@@ -21,7 +21,7 @@ la() {
 	printf '\033[2m$ luciaauth %s\033[0m\n' "$*" >&2
 	"$cli" --config "$cfg" "$@"
 }
-mask() { sed -E 's/^([a-z0-9]{24})\.[a-z0-9]{32}$/\1.<secret>/'; }
+mask() { sed -E 's/^([a-z0-9]{12})\.[a-z0-9]{32}$/\1.<secret>/'; }
 
 step "Create a store in $tmp/state"
 la init
@@ -38,7 +38,7 @@ echo "token: $(printf '%s' "$token" | mask)   (only a SHA-256 of the secret is s
 
 step "Sign in by e-mail address, JSON output for scripts"
 printf '%s\n' 'correct horse battery' | la --json login --email ALICE@example.org \
-	--password-stdin | sed -E 's/"token": ?"([a-z0-9]{24})\.[a-z0-9]{32}"/"token":"\1.<secret>"/'
+	--password-stdin | sed -E 's/"token": ?"([a-z0-9]{12})\.[a-z0-9]{32}"/"token":"\1.<secret>"/'
 
 step "A wrong password is refused (exit status 1)"
 set +e

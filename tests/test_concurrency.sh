@@ -92,7 +92,7 @@ except Exception as e:
 print(v if isinstance(v, str) else json.dumps(v))' "$1"
 }
 
-TOKEN_RE='^[a-km-np-z2-9]{24}\.[a-km-np-z2-9]{32}$'
+TOKEN_RE='^[a-km-np-z2-9]{12}\.[a-km-np-z2-9]{32}$'
 ROUNDS=10
 
 t_cmd 0 "init" -- la init
