@@ -3,8 +3,8 @@
  * pam_luciaauth.so (SPEC 3 and 7).
  *
  * bench_pam --module PATH [--n N] [--warmup W] [--clients C] [--logins L]
- *           [--users U] [--hash-storm H] [--unix-user NAME | --unix-skip WHY]
- *           [--dir DIR] [--keep] [--json]
+ *           [--users U] [--hash-storm H] [--storm-mode M] [--hash-slots K]
+ *           [--unix-user NAME | --unix-skip WHY] [--dir DIR] [--keep] [--json]
  * bench_pam --calibrate-yescrypt FILE [--json]
  *
  * The module is loaded the way sshd or login load it, by libpam from a
@@ -73,6 +73,7 @@
 #include <ftw.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <shadow.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -81,12 +82,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
+#include <security/pam_ext.h>
 #include <sqlite3.h>
 
 #include "luciaauth.h"
@@ -156,8 +160,8 @@ static void usage(FILE *f, int code)
 {
 	fprintf(f,
 		"usage: " PROG " --module PATH [--n N] [--warmup W] [--clients C] [--logins L]\n"
-		"                 [--users U] [--hash-storm H] [--unix-user NAME | --unix-skip WHY]\n"
-		"                 [--dir DIR] [--keep] [--json]\n"
+		"                 [--users U] [--hash-storm H] [--storm-mode M] [--hash-slots K]\n"
+		"                 [--unix-user NAME | --unix-skip WHY] [--dir DIR] [--keep] [--json]\n"
 		"       " PROG " --calibrate-yescrypt FILE [--json]\n"
 		"  --module PATH   pam_luciaauth.so to load (absolute path)\n"
 		"  --n N           one-client rounds (default 50)\n"
@@ -165,7 +169,11 @@ static void usage(FILE *f, int code)
 		"  --clients C     storm threads (default 32)\n"
 		"  --logins L      storm logins in all (default 1000; 0 = no storm)\n"
 		"  --users U       store users (default 32)\n"
-		"  --hash-storm H  hash-only verifications on C threads (default L/4; 0 = skip)\n"
+		"  --hash-storm H  hash-only verifications by C clients (default L/4; 0 = skip)\n"
+		"  --storm-mode M  clients are processes, threads or both (default both)\n"
+		"  --hash-slots K  then one more storm with at most K hashes at a time\n"
+		"                  (an experiment; default 0 = none)\n"
+
 		"  --unix-user NAME  also time pam_unix.so for NAME (root; its password must be\n"
 		"                  the benchmark's, see bench/run-pam.sh)\n"
 		"  --unix-skip WHY why there is no pam_unix part (reported)\n"
@@ -212,6 +220,34 @@ static double thread_cpu_s(void)
 	return clock_s(CLOCK_THREAD_CPUTIME_ID);
 }
 
+/* ---- what the modules log ------------------------------------------ */
+
+/* The modules log with pam_syslog only, and this machine may have no
+ * syslog daemon: the first lines are copied to stderr, then forwarded. */
+typedef void (*vsyslog_fn)(const pam_handle_t *, int, const char *, va_list);
+static vsyslog_fn g_real_pam_vsyslog;
+static atomic_uint g_syslog_lines;
+#define SYSLOG_SHOWN 20
+
+void pam_syslog(const pam_handle_t *pamh, int priority, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (atomic_fetch_add(&g_syslog_lines, 1) < SYSLOG_SHOWN) {
+		char line[512];
+
+		va_start(ap, fmt);
+		vsnprintf(line, sizeof(line), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, PROG ": pam_syslog(%d): %s\n", priority, line);
+	}
+	if (g_real_pam_vsyslog) {
+		va_start(ap, fmt);
+		g_real_pam_vsyslog(pamh, priority, fmt, ap);
+		va_end(ap);
+	}
+}
+
 /* ---- the hash inside the modules ------------------------------------ */
 
 /* Time spent in the interposed hash functions by the calling thread. */
@@ -227,6 +263,10 @@ int crypto_pwhash_str_verify(const char *str, const char *passwd, unsigned long 
 typedef int (*verify_fn)(const char *, const char *, unsigned long long);
 typedef char *(*crypt_r_fn)(const char *, const char *, struct crypt_data *);
 
+/* The experiment of --hash-slots: at most K hashes at a time, as a module
+ * could enforce with K lock files in its state directory. */
+static sem_t *g_hash_slots;
+
 /* Resolved once in main(), before any thread starts. */
 static verify_fn g_real_verify;
 static crypt_r_fn g_real_crypt_r;
@@ -236,6 +276,7 @@ static void resolve_real(void)
 	g_real_verify = (verify_fn)dlsym(RTLD_NEXT, "crypto_pwhash_str_verify");
 	if (!g_real_verify)
 		die("crypto_pwhash_str_verify: libsodium's definition not found: %s", dlerror());
+	g_real_pam_vsyslog = (vsyslog_fn)dlsym(RTLD_NEXT, "pam_vsyslog");
 	g_real_crypt_r = (crypt_r_fn)dlsym(RTLD_NEXT, "crypt_r");
 	if (!g_real_crypt_r)
 		die("crypt_r: libxcrypt's definition not found: %s", dlerror());
@@ -243,12 +284,21 @@ static void resolve_real(void)
 
 int crypto_pwhash_str_verify(const char *str, const char *passwd, unsigned long long passwdlen)
 {
-	double w0 = mono_s(), c0 = thread_cpu_s();
-	int r = g_real_verify(str, passwd, passwdlen);
+	sem_t *slots = g_hash_slots;
+	double w0, c0;
+	int r;
 
+	if (slots)
+		while (sem_wait(slots) != 0 && errno == EINTR)
+			;
+	w0 = mono_s();
+	c0 = thread_cpu_s();
+	r = g_real_verify(str, passwd, passwdlen);
 	t_argon.cpu += thread_cpu_s() - c0;
 	t_argon.wall += mono_s() - w0;
 	t_argon.n++;
+	if (slots)
+		sem_post(slots);
 	return r;
 }
 
@@ -496,7 +546,8 @@ static int timed(pam_handle_t *ph, enum call c, struct hash_acc *acc, struct sam
 struct series {
 	size_t n;
 	double *wall, *cpu, *nonhash_wall, *nonhash_cpu;
-	bool split; /* every call went through the interposed hash once */
+	unsigned long hash_n; /* calls of the interposed hash, in all */
+	bool split;	      /* every call went through the interposed hash */
 };
 
 static void series_init(struct series *s, size_t cap)
@@ -515,8 +566,11 @@ static void series_add(struct series *s, const struct sample *x, unsigned long w
 	s->cpu[s->n] = x->cpu;
 	s->nonhash_wall[s->n] = x->wall - x->hash_wall;
 	s->nonhash_cpu[s->n] = x->cpu - x->hash_cpu;
-	if (x->hash_n != want_hash_n)
+	/* Split: the hash came through the wrapper (pam_unix may call it more
+	 * than once: "non-hash" is then the time outside all those calls). */
+	if ((x->hash_n == 0) != (want_hash_n == 0))
 		s->split = false;
+	s->hash_n += x->hash_n;
 	s->n++;
 }
 
@@ -588,26 +642,30 @@ struct one_client {
 	bool unix_on;
 };
 
-static double hash_alone(const char *hash)
+static double hash_alone(const char *hash, double *cpu)
 {
 	bool rehash = true;
-	double t0 = mono_s();
+	double t0 = mono_s(), c0 = thread_cpu_s();
 	la_rc rc = la_verify_password(BENCH_PASSWORD, hash, g_mem_kib, g_ops, &rehash);
 	double t = mono_s() - t0;
 
+	if (cpu)
+		*cpu = thread_cpu_s() - c0;
 	check(NULL, rc, "la_verify_password");
 	if (rehash)
 		die("la_verify_password: the stored hash is not at the default cost");
 	return t;
 }
 
-static double crypt_alone(const char *hash)
+static double crypt_alone(const char *hash, double *cpu)
 {
 	struct crypt_data *cd = xcalloc(1, sizeof(*cd));
-	double t0 = mono_s();
+	double t0 = mono_s(), c0 = thread_cpu_s();
 	const char *r = crypt_rn(BENCH_PASSWORD, hash, cd, (int)sizeof(*cd));
 	double t = mono_s() - t0;
 
+	if (cpu)
+		*cpu = thread_cpu_s() - c0;
 	if (!r || strcmp(r, hash) != 0)
 		die("crypt_rn: the benchmark password does not match the shadow hash");
 	free(cd);
@@ -689,21 +747,21 @@ static void run_one_client(const struct pam_ctx *lp, const struct pam_ctx *up,
 	if (o->unix_on)
 		negative_check(up, unix_user);
 	for (size_t i = 0; i < warmup; i++) {
-		(void)hash_alone(argon_hash);
+		(void)hash_alone(argon_hash, NULL);
 		one_auth(lp, user, &t_argon, NULL);
 		if (o->unix_on) {
-			(void)crypt_alone(unix_hash);
+			(void)crypt_alone(unix_hash, NULL);
 			one_auth(up, unix_user, &t_crypt, NULL);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct sample x = {0};
 
-		x.wall = hash_alone(argon_hash);
+		x.wall = hash_alone(argon_hash, &x.cpu);
 		series_add(&o->hash, &x, 0);
 		one_auth(lp, user, &t_argon, &o->auth);
 		if (o->unix_on) {
-			x.wall = crypt_alone(unix_hash);
+			x.wall = crypt_alone(unix_hash, &x.cpu);
 			series_add(&o->unix_hash, &x, 0);
 			one_auth(up, unix_user, &t_crypt, &o->unix_auth);
 		}
@@ -719,31 +777,41 @@ enum stage { ST_START, ST_AUTH, ST_OPEN, ST_CLOSE, ST_MAX };
 static const char *const stage_names[ST_MAX] = {"pam_start", "pam_authenticate",
 						"pam_open_session", "pam_close_session"};
 
+enum storm_mode { MODE_PROCESSES, MODE_THREADS };
+static const char *const mode_names[] = {"processes", "threads"};
+
+/* What every worker reports. */
+struct wstat {
+	double cpu, hash_cpu, hash_wall;
+	unsigned long hash_n;
+};
+
+/* Shared by the workers: MAP_SHARED, so that forked children write here too. */
 struct storm {
 	const struct pam_ctx *p;
 	size_t logins, users;
-	bool hash_only;	   /* the hash-only run */
-	const char *hash;  /* its hash */
+	const char *hash; /* non-NULL: the hash-only run */
 	atomic_size_t next;
-	pthread_barrier_t barrier;
-	double *latency;   /* per login, seconds */
-	pthread_mutex_t lock;
-	size_t errors[ST_MAX];
+	atomic_size_t errors[ST_MAX];
+	atomic_size_t n_shown;
 	char shown[MAX_ERR_SHOWN][160];
-	size_t n_shown;
-	double cpu, hash_cpu, hash_wall; /* sums over threads */
-	unsigned long hash_n;
+	pthread_barrier_t barrier; /* threads */
+	int start_fd;		   /* processes: read end of the start pipe */
+	sem_t slots;		   /* --hash-slots */
+	struct wstat *w;	   /* [clients] */
+	double *latency;	   /* [logins], seconds */
 };
 
 static void storm_error(struct storm *s, enum stage st, const char *user, pam_handle_t *ph,
 			int rc)
 {
-	pthread_mutex_lock(&s->lock);
-	s->errors[st]++;
-	if (s->n_shown < MAX_ERR_SHOWN)
-		snprintf(s->shown[s->n_shown++], sizeof(s->shown[0]), "%s %s: %s (%d)",
-			 stage_names[st], user, ph ? pam_strerror(ph, rc) : "no handle", rc);
-	pthread_mutex_unlock(&s->lock);
+	size_t i;
+
+	atomic_fetch_add(&s->errors[st], 1);
+	i = atomic_fetch_add(&s->n_shown, 1);
+	if (i < MAX_ERR_SHOWN)
+		snprintf(s->shown[i], sizeof(s->shown[0]), "%s %s: %s (%d)", stage_names[st], user,
+			 ph ? pam_strerror(ph, rc) : "no handle", rc);
 }
 
 static void storm_login(struct storm *s, size_t k)
@@ -761,27 +829,24 @@ static void storm_login(struct storm *s, size_t k)
 		return;
 	}
 	rc = pam_authenticate(ph, 0);
-	if (rc != PAM_SUCCESS) {
+	if (rc != PAM_SUCCESS)
 		storm_error(s, ST_AUTH, user, ph, rc);
-	} else if ((rc = pam_open_session(ph, 0)) != PAM_SUCCESS) {
+	else if ((rc = pam_open_session(ph, 0)) != PAM_SUCCESS)
 		storm_error(s, ST_OPEN, user, ph, rc);
-	} else if ((rc = pam_close_session(ph, 0)) != PAM_SUCCESS) {
+	else if ((rc = pam_close_session(ph, 0)) != PAM_SUCCESS)
 		storm_error(s, ST_CLOSE, user, ph, rc);
-	}
 	pam_end(ph, rc);
 	s->latency[k] = mono_s() - t0;
 }
 
-static void *storm_thread(void *arg)
+static void storm_work(struct storm *s, size_t idx)
 {
-	struct storm *s = arg;
-	double c0;
+	struct hash_acc h0 = t_argon; /* a forked child inherits the parent's */
+	double c0 = thread_cpu_s();
 	size_t k;
 
-	pthread_barrier_wait(&s->barrier);
-	c0 = thread_cpu_s();
 	while ((k = atomic_fetch_add(&s->next, 1)) < s->logins) {
-		if (s->hash_only) {
+		if (s->hash) {
 			double t0 = mono_s();
 			la_rc rc = la_verify_password(BENCH_PASSWORD, s->hash, g_mem_kib, g_ops, NULL);
 
@@ -792,17 +857,32 @@ static void *storm_thread(void *arg)
 			storm_login(s, k);
 		}
 	}
-	c0 = thread_cpu_s() - c0;
-	pthread_mutex_lock(&s->lock);
-	s->cpu += c0;
-	s->hash_cpu += t_argon.cpu;
-	s->hash_wall += t_argon.wall;
-	s->hash_n += t_argon.n;
-	pthread_mutex_unlock(&s->lock);
+	s->w[idx].cpu = thread_cpu_s() - c0;
+	s->w[idx].hash_cpu = t_argon.cpu - h0.cpu;
+	s->w[idx].hash_wall = t_argon.wall - h0.wall;
+	s->w[idx].hash_n = t_argon.n - h0.n;
+}
+
+struct thread_arg {
+	struct storm *s;
+	size_t idx;
+};
+
+static void *storm_thread(void *arg)
+{
+	struct thread_arg *a = arg;
+
+	pthread_barrier_wait(&a->s->barrier);
+	storm_work(a->s, a->idx);
 	return NULL;
 }
 
 struct storm_result {
+	enum storm_mode mode;
+	bool hash_only;
+	unsigned hash_slots;
+	double ceiling_per_s;		/* the hash-only storm of the same mode */
+	int64_t sessions_left, failures; /* in the store afterwards */
 	size_t clients, logins, users;
 	double wall_s, per_s;
 	size_t errors, errors_by[ST_MAX];
@@ -812,67 +892,177 @@ struct storm_result {
 	double cpu_s, hash_cpu_s, rusage_user_s, rusage_sys_s;
 	unsigned long hash_n;
 	long vol_cs, invol_cs;
+	bool machine;		   /* the next two are known */
+	double other_busy_s, steal_s; /* other processes' CPU, hypervisor steal */
 };
+
+/* Busy and steal seconds of the whole machine so far (/proc/stat), to tell
+ * how much else ran during a storm; false if unavailable. */
+static bool machine_cpu(double *busy_s, double *steal_s)
+{
+	unsigned long long v[8] = {0};
+	long hz = sysconf(_SC_CLK_TCK);
+	FILE *f = fopen("/proc/stat", "re");
+	int got;
+
+	if (!f)
+		return false;
+	got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		     &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (got != 8 || hz <= 0)
+		return false;
+	/* user nice system idle iowait irq softirq steal */
+	*busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / (double)hz;
+	*steal_s = (double)v[7] / (double)hz;
+	return true;
+}
 
 static double tv_s(struct timeval tv)
 {
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static void run_storm(const struct pam_ctx *p, size_t clients, size_t logins, size_t users,
-		      const char *hash_only, struct storm_result *out)
+static void *shared_alloc(size_t size)
 {
-	struct storm s;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %zu bytes: %s", size, strerror(errno));
+	return p;
+}
+
+static void start_threads(struct storm *s, size_t clients, struct rusage *r0, double *t0)
+{
 	pthread_t *th = xcalloc(clients, sizeof(*th));
-	struct rusage r0, r1;
-	double t0;
+	struct thread_arg *args = xcalloc(clients, sizeof(*args));
 	int e;
 
-	memset(&s, 0, sizeof(s));
-	s.p = p;
-	s.logins = logins;
-	s.users = users;
-	s.hash_only = hash_only != NULL;
-	s.hash = hash_only;
-	atomic_init(&s.next, 0);
-	s.latency = xcalloc(logins, sizeof(double));
-	pthread_mutex_init(&s.lock, NULL);
-	if (pthread_barrier_init(&s.barrier, NULL, (unsigned)clients + 1) != 0)
+	if (pthread_barrier_init(&s->barrier, NULL, (unsigned)clients + 1) != 0)
 		die("pthread_barrier_init failed");
-	for (size_t i = 0; i < clients; i++)
-		if ((e = pthread_create(&th[i], NULL, storm_thread, &s)) != 0)
+	for (size_t i = 0; i < clients; i++) {
+		args[i] = (struct thread_arg){s, i};
+		if ((e = pthread_create(&th[i], NULL, storm_thread, &args[i])) != 0)
 			die("pthread_create: %s", strerror(e));
-	getrusage(RUSAGE_SELF, &r0);
-	pthread_barrier_wait(&s.barrier);
-	t0 = mono_s();
+	}
+	getrusage(RUSAGE_SELF, r0);
+	pthread_barrier_wait(&s->barrier);
+	*t0 = mono_s();
 	for (size_t i = 0; i < clients; i++)
 		pthread_join(th[i], NULL);
-	out->wall_s = mono_s() - t0;
-	getrusage(RUSAGE_SELF, &r1);
+	pthread_barrier_destroy(&s->barrier);
+	free(args);
+	free(th);
+}
 
+static void start_processes(struct storm *s, size_t clients, struct rusage *r0, double *t0)
+{
+	pid_t *pids = xcalloc(clients, sizeof(*pids));
+	int go[2], status;
+	char c;
+
+	if (pipe2(go, O_CLOEXEC) != 0)
+		die("pipe: %s", strerror(errno));
+	fflush(NULL);
+	for (size_t i = 0; i < clients; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork: %s", strerror(errno));
+		if (pids[i] == 0) {
+			close(go[1]);
+			/* Released when the parent closes its end. */
+			while (read(go[0], &c, 1) < 0 && errno == EINTR)
+				;
+			storm_work(s, i);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	getrusage(RUSAGE_CHILDREN, r0);
+	*t0 = mono_s();
+	close(go[1]);
+	for (size_t i = 0; i < clients; i++) {
+		if (waitpid(pids[i], &status, 0) != pids[i])
+			die("waitpid: %s", strerror(errno));
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			die("storm worker %zu died (status %d)", i, status);
+	}
+	free(pids);
+}
+
+static void run_storm(const struct pam_ctx *p, enum storm_mode mode, size_t clients,
+		      size_t logins, size_t users, const char *hash_only, unsigned slots,
+		      struct storm_result *out)
+{
+	size_t size = sizeof(struct storm) + clients * sizeof(struct wstat) +
+		      logins * sizeof(double);
+	struct storm *s = shared_alloc(size);
+	struct rusage r0, r1;
+	double t0 = 0, wall, busy0 = 0, steal0 = 0, busy1 = 0, steal1 = 0;
+	bool machine = machine_cpu(&busy0, &steal0);
+
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->logins = logins;
+	s->users = users;
+	s->hash = hash_only;
+	s->w = (struct wstat *)(s + 1);
+	s->latency = (double *)(s->w + clients);
+	atomic_init(&s->next, 0);
+	atomic_init(&s->n_shown, 0);
+	for (int i = 0; i < ST_MAX; i++)
+		atomic_init(&s->errors[i], 0);
+	if (slots) {
+		if (sem_init(&s->slots, 1, slots) != 0)
+			die("sem_init: %s", strerror(errno));
+		g_hash_slots = &s->slots;
+	}
+	if (mode == MODE_THREADS)
+		start_threads(s, clients, &r0, &t0);
+	else
+		start_processes(s, clients, &r0, &t0);
+	wall = mono_s() - t0;
+	getrusage(mode == MODE_THREADS ? RUSAGE_SELF : RUSAGE_CHILDREN, &r1);
+	machine = machine && machine_cpu(&busy1, &steal1);
+	g_hash_slots = NULL;
+	if (slots)
+		sem_destroy(&s->slots);
+
+	memset(out, 0, sizeof(*out));
+	out->wall_s = wall;
+	out->mode = mode;
+	out->hash_only = hash_only != NULL;
+	out->hash_slots = slots;
 	out->clients = clients;
 	out->logins = logins;
 	out->users = users;
 	out->per_s = (double)logins / out->wall_s;
-	out->errors = 0;
 	for (int i = 0; i < ST_MAX; i++) {
-		out->errors_by[i] = s.errors[i];
-		out->errors += s.errors[i];
+		out->errors_by[i] = atomic_load(&s->errors[i]);
+		out->errors += out->errors_by[i];
 	}
-	out->n_shown = s.n_shown;
-	memcpy(out->shown, s.shown, sizeof(s.shown));
-	out->latency = distribution(s.latency, logins);
-	out->cpu_s = s.cpu;
-	out->hash_cpu_s = s.hash_cpu;
-	out->hash_n = s.hash_n;
+	out->n_shown = atomic_load(&s->n_shown);
+	if (out->n_shown > MAX_ERR_SHOWN)
+		out->n_shown = MAX_ERR_SHOWN;
+	memcpy(out->shown, s->shown, sizeof(s->shown));
+	out->latency = distribution(s->latency, logins);
+	for (size_t i = 0; i < clients; i++) {
+		out->cpu_s += s->w[i].cpu;
+		out->hash_cpu_s += s->w[i].hash_cpu;
+		out->hash_n += s->w[i].hash_n;
+	}
 	out->rusage_user_s = tv_s(r1.ru_utime) - tv_s(r0.ru_utime);
 	out->rusage_sys_s = tv_s(r1.ru_stime) - tv_s(r0.ru_stime);
 	out->vol_cs = r1.ru_nvcsw - r0.ru_nvcsw;
 	out->invol_cs = r1.ru_nivcsw - r0.ru_nivcsw;
-	pthread_barrier_destroy(&s.barrier);
-	pthread_mutex_destroy(&s.lock);
-	free(s.latency);
-	free(th);
+	out->machine = machine;
+	if (machine) {
+		out->other_busy_s = busy1 - busy0 - out->rusage_user_s - out->rusage_sys_s;
+		if (out->other_busy_s < 0)
+			out->other_busy_s = 0;
+		out->steal_s = steal1 - steal0;
+	}
+	munmap(s, size);
 }
 
 /* ---- yescrypt calibration -------------------------------------------- */
@@ -886,9 +1076,9 @@ static int calibrate_yescrypt(const char *out_path, bool json)
 	FILE *tf = json ? stderr : stdout;
 
 	check(NULL, la_hash_password(BENCH_PASSWORD, g_mem_kib, g_ops, argon), "la_hash_password");
-	(void)hash_alone(argon);
+	(void)hash_alone(argon, NULL);
 	for (size_t i = 0; i < CAL_RUNS; i++)
-		v[i] = hash_alone(argon);
+		v[i] = hash_alone(argon, NULL);
 	target = median(v, CAL_RUNS);
 	hash_params(argon, 2, params, sizeof(params));
 	fprintf(tf, "yescrypt calibration: la_verify_password (argon2id %s) median %.2f ms\n",
@@ -908,9 +1098,9 @@ static int calibrate_yescrypt(const char *out_path, bool json)
 		    cd->output[0] == '*')
 			die("crypt_rn with %s failed", setting);
 		snprintf(hash, sizeof(hash), "%s", cd->output);
-		(void)crypt_alone(hash);
+		(void)crypt_alone(hash, NULL);
 		for (size_t i = 0; i < CAL_RUNS; i++)
-			v[i] = crypt_alone(hash);
+			v[i] = crypt_alone(hash, NULL);
 		t = median(v, CAL_RUNS);
 		ratio = t > target ? t / target : target / t;
 		hash_params(hash, 1, params, sizeof(params));
@@ -950,8 +1140,10 @@ static void json_series(const char *impl, const char *op, const struct series *s
 	struct dist w = distribution(s->wall, s->n), c = distribution(s->cpu, s->n);
 
 	printf("{\"impl\":\"%s\",\"op\":\"%s\",\"n\":%zu,\"mean_us\":%.1f,\"p50_us\":%.1f,"
-	       "\"p99_us\":%.1f,\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_us\":%.1f",
-	       impl, op, s->n, w.mean, w.p50, w.p99, w.min, w.max, c.mean);
+	       "\"p99_us\":%.1f,\"min_us\":%.1f,\"max_us\":%.1f,\"cpu_us\":%.1f,"
+	       "\"hash_calls_per_op\":%.2f",
+	       impl, op, s->n, w.mean, w.p50, w.p99, w.min, w.max, c.mean,
+	       (double)s->hash_n / (double)s->n);
 	if (s->split) {
 		struct dist nw = distribution(s->nonhash_wall, s->n);
 		struct dist nc = distribution(s->nonhash_cpu, s->n);
@@ -1005,6 +1197,8 @@ static void print_one_client(FILE *f, const struct one_client *o, const char *un
 	fprintf(f, "  %-36s %9.3f   target < 1 ms: %s\n", "overhead = auth - hash", ovh / 1e3,
 		ovh < 1000 ? "PASS" : "MISS");
 	row_nonhash(f, "non-hash part, inside each call", &o->auth);
+	fprintf(f, "  %-36s %9.2f\n", "hash calls per pam_authenticate",
+		(double)o->auth.hash_n / (double)o->auth.n);
 	row(f, "login: auth + open + close", &o->login);
 	row_nonhash(f, "  non-hash part of the login", &o->login);
 	row(f, "  pam_authenticate", &o->l_auth);
@@ -1018,6 +1212,8 @@ static void print_one_client(FILE *f, const struct one_client *o, const char *un
 		row(f, "hash alone (crypt_rn)", &o->unix_hash);
 		fprintf(f, "  %-36s %9.3f\n", "overhead = auth - hash", uovh / 1e3);
 		row_nonhash(f, "non-hash part, inside each call", &o->unix_auth);
+		fprintf(f, "  %-36s %9.2f\n", "crypt_r calls per pam_authenticate",
+			(double)o->unix_auth.hash_n / (double)o->unix_auth.n);
 	} else {
 		fprintf(f, "pam_unix: skipped (%s)\n", unix_skip);
 	}
@@ -1056,12 +1252,16 @@ static void json_one_client(const struct one_client *o, const char *unix_skip)
 	}
 }
 
-static void print_storm(FILE *f, const char *title, const struct storm_result *r,
-			unsigned cores, double hash_s, bool logins)
+static void print_storm(FILE *f, const struct storm_result *r, unsigned cores, double hash_s)
 {
 	double ideal = (double)cores / hash_s, frac = r->per_s / ideal;
+	bool logins = !r->hash_only;
 
-	fprintf(f, "\n%s: %zu clients, %zu %s", title, r->clients, r->logins,
+	fprintf(f, "\n%s (%s", logins ? "Login storm" : "Hash-only storm (la_verify_password, no PAM)",
+		mode_names[r->mode]);
+	if (r->hash_slots)
+		fprintf(f, ", at most %u hashes at a time", r->hash_slots);
+	fprintf(f, "): %zu clients, %zu %s", r->clients, r->logins,
 		logins ? "logins (auth + open_session + close_session)" : "verifications");
 	if (logins)
 		fprintf(f, ", %zu users", r->users);
@@ -1072,47 +1272,69 @@ static void print_storm(FILE *f, const char *title, const struct storm_result *r
 		hash_s * 1e3, ideal, frac * 100);
 	if (logins)
 		fprintf(f, " (target >= 90 %%: %s)", frac >= 0.9 ? "PASS" : "MISS");
+	if (logins && r->ceiling_per_s > 0)
+		fprintf(f, "\n  vs the hash-only storm in the same mode (%.1f /s): %.1f %%",
+			r->ceiling_per_s, r->per_s / r->ceiling_per_s * 100);
 	fprintf(f, "\n  latency ms: mean %.1f, p50 %.1f, p99 %.1f, max %.1f\n", r->latency.mean / 1e3,
 		r->latency.p50 / 1e3, r->latency.p99 / 1e3, r->latency.max / 1e3);
-	fprintf(f, "  CPU: user %.2f s + sys %.2f s (%.0f %% of %u cores x wall)", r->rusage_user_s,
-		r->rusage_sys_s, (r->rusage_user_s + r->rusage_sys_s) / (r->wall_s * cores) * 100,
-		cores);
-	if (logins && r->hash_n)
-		fprintf(f, "; in the hash %.2f s (%lu calls, %.2f ms CPU each), the rest %.2f ms "
-			   "CPU per login",
-			r->hash_cpu_s, r->hash_n, r->hash_cpu_s / (double)r->hash_n * 1e3,
+	fprintf(f, "  CPU: user %.2f s + sys %.2f s (%.0f %% of %u cores x wall); in the hash "
+		   "%.2f s (%lu calls, %.2f ms CPU each)",
+		r->rusage_user_s, r->rusage_sys_s,
+		(r->rusage_user_s + r->rusage_sys_s) / (r->wall_s * cores) * 100, cores,
+		r->hash_cpu_s, r->hash_n, r->hash_n ? r->hash_cpu_s / (double)r->hash_n * 1e3 : 0.0);
+	if (logins)
+		fprintf(f, ", the rest %.2f ms CPU per login",
 			(r->rusage_user_s + r->rusage_sys_s - r->hash_cpu_s) / (double)r->logins * 1e3);
 	fprintf(f, "\n  context switches: %ld voluntary, %ld involuntary\n", r->vol_cs, r->invol_cs);
+	if (r->machine)
+		fprintf(f, "  meanwhile other processes used %.0f %% and the hypervisor stole %.0f %% "
+			   "of %u cores x wall\n",
+			r->other_busy_s / (r->wall_s * cores) * 100,
+			r->steal_s / (r->wall_s * cores) * 100, cores);
+	if (logins)
+		fprintf(f, "  afterwards: %lld sessions left in the store (expect 0), %lld recorded "
+			   "failures (expect 0)\n",
+			(long long)r->sessions_left, (long long)r->failures);
 	for (size_t i = 0; i < r->n_shown; i++)
 		fprintf(f, "  error: %s\n", r->shown[i]);
 }
 
-static void json_storm(const char *op, const struct storm_result *r, unsigned cores,
-		       double hash_s, bool logins)
+static void json_storm(const struct storm_result *r, unsigned cores, double hash_s)
 {
 	double ideal = (double)cores / hash_s, frac = r->per_s / ideal;
+	bool logins = !r->hash_only;
 
-	printf("{\"impl\":\"" IMPL "\",\"op\":\"%s\",\"clients\":%zu,\"%s\":%zu,", op, r->clients,
+	printf("{\"impl\":\"" IMPL "\",\"op\":\"%s\",\"mode\":\"%s\",\"hash_slots\":%u,"
+	       "\"clients\":%zu,\"%s\":%zu,",
+	       logins ? "storm" : "hash_storm", mode_names[r->mode], r->hash_slots, r->clients,
 	       logins ? "logins" : "verifications", r->logins);
 	if (logins)
 		printf("\"users\":%zu,", r->users);
 	printf("\"wall_s\":%.3f,\"per_s\":%.2f,\"errors\":%zu,", r->wall_s, r->per_s, r->errors);
 	if (logins)
 		printf("\"errors_by_stage\":{\"start\":%zu,\"auth\":%zu,\"open_session\":%zu,"
-		       "\"close_session\":%zu},",
+		       "\"close_session\":%zu},\"sessions_left\":%lld,\"auth_failures\":%lld,",
 		       r->errors_by[ST_START], r->errors_by[ST_AUTH], r->errors_by[ST_OPEN],
-		       r->errors_by[ST_CLOSE]);
+		       r->errors_by[ST_CLOSE], (long long)r->sessions_left, (long long)r->failures);
 	printf("\"cores\":%u,\"hash_us\":%.1f,\"ideal_per_s\":%.2f,\"fraction\":%.4f,", cores,
 	       hash_s * 1e6, ideal, frac);
-	if (logins)
+	if (logins) {
 		printf("\"target_fraction\":0.9,\"pass\":%s,",
 		       frac >= 0.9 && r->errors == 0 ? "true" : "false");
+		if (r->ceiling_per_s > 0)
+			printf("\"hash_storm_per_s\":%.2f,\"vs_hash_storm\":%.4f,", r->ceiling_per_s,
+			       r->per_s / r->ceiling_per_s);
+	}
 	printf("\"latency_mean_ms\":%.2f,\"latency_p50_ms\":%.2f,\"latency_p99_ms\":%.2f,"
 	       "\"latency_max_ms\":%.2f,\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f,"
-	       "\"hash_cpu_s\":%.3f,\"hash_calls\":%lu,\"vol_cs\":%ld,\"invol_cs\":%ld}\n",
+	       "\"hash_cpu_s\":%.3f,\"hash_calls\":%lu,\"vol_cs\":%ld,\"invol_cs\":%ld",
 	       r->latency.mean / 1e3, r->latency.p50 / 1e3, r->latency.p99 / 1e3,
 	       r->latency.max / 1e3, r->rusage_user_s, r->rusage_sys_s, r->hash_cpu_s, r->hash_n,
 	       r->vol_cs, r->invol_cs);
+	if (r->machine)
+		printf(",\"other_busy_frac\":%.4f,\"steal_frac\":%.4f",
+		       r->other_busy_s / (r->wall_s * cores), r->steal_s / (r->wall_s * cores));
+	printf("}\n");
 }
 
 /* ---- set-up -------------------------------------------------------- */
@@ -1177,7 +1399,10 @@ int main(int argc, char **argv)
 	char db[LA_PATH_MAX + 32], argon_hash[LA_HASH_MAX], unix_hash[CRYPT_OUTPUT_SIZE] = "";
 	char user0[LA_NAME_MAX + 1], skip_buf[128];
 	struct one_client o;
-	struct storm_result sr = {0}, hr = {0};
+	struct storm_result runs[5];
+	size_t n_runs = 0;
+	unsigned modes = 3, slots = 0; /* bit 0 processes, bit 1 threads */
+	char load_start[64] = "?";
 	struct pam_ctx lp, up;
 	unsigned cores = online_cores();
 	double hash_s;
@@ -1197,7 +1422,8 @@ int main(int argc, char **argv)
 			   strcmp(a, "--logins") && strcmp(a, "--users") &&
 			   strcmp(a, "--hash-storm") && strcmp(a, "--unix-user") &&
 			   strcmp(a, "--unix-skip") && strcmp(a, "--dir") && strcmp(a, "--module") &&
-			   strcmp(a, "--calibrate-yescrypt")) {
+			   strcmp(a, "--calibrate-yescrypt") && strcmp(a, "--storm-mode") &&
+			   strcmp(a, "--hash-slots")) {
 			fprintf(stderr, PROG ": unknown option: %s\n", a);
 			usage(stderr, 2);
 		} else if (!v) {
@@ -1225,6 +1451,21 @@ int main(int argc, char **argv)
 				base = v;
 			else if (!strcmp(a, "--module"))
 				module = v;
+			else if (!strcmp(a, "--hash-slots"))
+				slots = (unsigned)parse_count(v, 0, 4096, a);
+			else if (!strcmp(a, "--storm-mode")) {
+				if (!strcmp(v, "processes"))
+					modes = 1;
+				else if (!strcmp(v, "threads"))
+					modes = 2;
+				else if (!strcmp(v, "both"))
+					modes = 3;
+				else {
+					fprintf(stderr, PROG ": --storm-mode: processes, threads or "
+							"both, not %s\n", v);
+					usage(stderr, 2);
+				}
+			}
 			else
 				calibrate = v;
 		}
@@ -1259,6 +1500,16 @@ int main(int argc, char **argv)
 		base = getenv("TMPDIR");
 	if (!base || !*base)
 		base = "/tmp";
+	{
+		FILE *la = fopen("/proc/loadavg", "re");
+
+		if (la) {
+			if (!fgets(load_start, sizeof(load_start), la))
+				snprintf(load_start, sizeof(load_start), "?");
+			load_start[strcspn(load_start, "\n")] = '\0';
+			fclose(la);
+		}
+	}
 
 	/* Everything lives in one private directory. */
 	make_dir(base);
@@ -1302,10 +1553,31 @@ int main(int argc, char **argv)
 				"interposed crypt_r; no in-call split\n");
 	hash_s = series_mean(&o.hash) / 1e6;
 
-	if (logins) {
-		run_storm(&lp, clients, logins, users, NULL, &sr);
-		if (hstorm)
-			run_storm(&lp, clients, hstorm, users, argon_hash, &hr);
+	for (int m = 0; logins && m < 2; m++) {
+		struct storm_result *pam, *hash = NULL;
+
+		if (!(modes & (1u << m)))
+			continue;
+		pam = &runs[n_runs++];
+		run_storm(&lp, (enum storm_mode)m, clients, logins, users, NULL, 0, pam);
+		pam->sessions_left = count_rows(db, "SELECT count(*) FROM sessions");
+		pam->failures = count_rows(db, "SELECT count(*) FROM auth_failures");
+		if (hstorm) {
+			hash = &runs[n_runs++];
+			run_storm(&lp, (enum storm_mode)m, clients, hstorm, users, argon_hash, 0, hash);
+			pam->ceiling_per_s = hash->per_s;
+		}
+	}
+	if (logins && slots) {
+		enum storm_mode m = modes & 1u ? MODE_PROCESSES : MODE_THREADS;
+		struct storm_result *pam = &runs[n_runs++];
+
+		run_storm(&lp, m, clients, logins, users, NULL, slots, pam);
+		pam->sessions_left = count_rows(db, "SELECT count(*) FROM sessions");
+		pam->failures = count_rows(db, "SELECT count(*) FROM auth_failures");
+		for (size_t i = 0; i < n_runs; i++)
+			if (runs[i].hash_only && runs[i].mode == m)
+				pam->ceiling_per_s = runs[i].per_s;
 	}
 
 	tf = json ? stderr : stdout;
@@ -1313,35 +1585,19 @@ int main(int argc, char **argv)
 		    "synchronous=NORMAL, WAL) in %s; %u cores\n",
 		module, o.argon_params, g_dir, cores);
 	print_one_client(tf, &o, unix_skip);
-	if (logins) {
-		int64_t left = count_rows(db, "SELECT count(*) FROM sessions");
-		int64_t fails = count_rows(db, "SELECT count(*) FROM auth_failures");
-
-		print_storm(tf, "Login storm", &sr, cores, hash_s, true);
-		fprintf(tf, "  afterwards: %lld sessions left in the store (expect 0), %lld "
-			    "recorded failures\n",
-			(long long)left, (long long)fails);
-		if (hstorm)
-			print_storm(tf, "Hash-only storm (la_verify_password, no PAM)", &hr, cores,
-				    hash_s, false);
-		if (json) {
-			json_one_client(&o, unix_skip);
-			json_storm("storm", &sr, cores, hash_s, true);
-			printf("{\"impl\":\"" IMPL "\",\"op\":\"storm_after\",\"sessions_left\":%lld,"
-			       "\"auth_failures\":%lld}\n",
-			       (long long)left, (long long)fails);
-			if (hstorm)
-				json_storm("hash_storm", &hr, cores, hash_s, false);
-		}
-	}
+	for (size_t i = 0; i < n_runs; i++)
+		print_storm(tf, &runs[i], cores, hash_s);
 	fflush(tf);
 	if (json) {
-		if (!logins)
-			json_one_client(&o, unix_skip);
+		json_one_client(&o, unix_skip);
+		for (size_t i = 0; i < n_runs; i++)
+			json_storm(&runs[i], cores, hash_s);
 		printf("{\"impl\":\"" IMPL "\",\"op\":\"settings\",\"cores\":%u,\"n\":%zu,"
 		       "\"warmup\":%zu,\"clients\":%zu,\"logins\":%zu,\"users\":%zu,"
-		       "\"hash_storm\":%zu,\"sqlite\":\"%s\",\"dir\":",
-		       cores, n, warmup, clients, logins, users, hstorm, sqlite3_libversion());
+		       "\"hash_storm\":%zu,\"hash_slots\":%u,\"sqlite\":\"%s\",\"load\":",
+		       cores, n, warmup, clients, logins, users, hstorm, slots, sqlite3_libversion());
+		json_str(stdout, load_start);
+		printf(",\"dir\":");
 		json_str(stdout, g_dir);
 		printf("}\n");
 	}

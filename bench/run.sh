@@ -321,3 +321,9 @@ print(f"\nwrote {c_path}" + (f", {l_path}" if lucia_on else "") + f", {md_path}"
 if missed and env.get("RUN_STRICT") == "1":
     sys.exit(1)
 PY
+
+# Then the PAM benchmark into the same OUTDIR (pam.jsonl, pam-summary.md);
+# BENCH_PAM=0 skips it.  See bench/run-pam.sh for its settings.
+if [[ ${BENCH_PAM:-1} != 0 ]]; then
+	"$here/run-pam.sh" "$build" "$outdir"
+fi

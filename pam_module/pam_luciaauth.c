@@ -49,7 +49,7 @@ static bool setup(pam_handle_t *pamh, int flags, int argc, const char **argv, en
 	c->pam_rc = pam_get_user(pamh, &c->user, NULL);
 	if (c->pam_rc != PAM_SUCCESS || !c->user || !*c->user) {
 		if (c->pam_rc == PAM_SUCCESS)
-			c->pam_rc = PAM_USER_UNKNOWN;
+			c->pam_rc = pla_pam_code(&c->o, g, LA_E_NOUSER);
 		return false;
 	}
 	c->st = pla_open(pamh, &c->o);
@@ -91,7 +91,12 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		rc = la_authenticate(c.st, LA_IDENT_USERNAME, c.user, pw, &u);
 	if (rc == LA_OK)
 		rc = la_user_check_servable(c.st, &u);
-	if (rc == LA_E_AUTH || rc == LA_E_LOCKED)
+	/* An administrative lock refuses the password itself, as a '!' hash
+	 * does for pam_unix: the account stack may not get to say no (a
+	 * must-change user can be waved through by pam_unix's account). */
+	if (rc == LA_OK && u.locked)
+		rc = LA_E_DISABLED;
+	if (rc == LA_E_AUTH || rc == LA_E_LOCKED || rc == LA_E_DISABLED)
 		pla_log_failure(pamh, c.user, "authentication failure");
 	else if ((rc == LA_E_NOUSER || rc == LA_E_NOKEY) && c.o.audit)
 		pla_log_failure(pamh, c.user, "check pass; user unknown");
@@ -100,6 +105,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	if (rc == LA_E_LOCKED)
 		pla_tell(pamh, &c.o, PAM_ERROR_MSG,
 			 "The account is locked due to too many failed logins.");
+	if (rc == LA_E_DISABLED)
+		rc = LA_E_AUTH; /* the same answer as a wrong password */
 	if (rc == LA_OK && c.o.debug)
 		pam_syslog(pamh, LOG_DEBUG, "authenticated %s", c.user);
 	return finish(&c, pla_pam_code(&c.o, PLA_AUTH, rc));
@@ -245,7 +252,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		origin_of(pamh, &origin);
 		rc = la_session_revoke_origin(c.st, u.id, &origin);
 	}
-	if (!c.o.noenv)
+	if (!c.o.noenv && pam_getenv(pamh, ENV_NAME))
 		pam_putenv(pamh, ENV_NAME);
 	/* Already gone (revoked, or swept as dead) is fine. */
 	if (rc == LA_E_NOSESSION || rc == LA_E_NOTFOUND || rc == LA_E_BADTOKEN)
@@ -343,6 +350,8 @@ PAM_EXTERN int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const c
 	if (!setup(pamh, flags, argc, argv, PLA_PASSWORD, &c))
 		return c.pam_rc == PAM_USER_UNKNOWN ? PAM_IGNORE : c.pam_rc;
 	rc = pla_our_user(c.st, c.user, &u);
+	if (rc == LA_OK && u.locked)
+		rc = LA_E_DISABLED; /* a locked account's password stays as it is */
 	if (rc != LA_OK)
 		return finish(&c, pla_pam_code(&c.o, PLA_PASSWORD, rc));
 	if (flags & PAM_PRELIM_CHECK) {

@@ -43,7 +43,7 @@ static bool flag_arg(const char *arg, struct pla_opts *o)
 	}
 	/* Handled by pam_get_authtok() itself. */
 	return strcmp(arg, "use_first_pass") == 0 || strcmp(arg, "try_first_pass") == 0 ||
-	       strcmp(arg, "use_authtok") == 0;
+	       strcmp(arg, "use_authtok") == 0 || strncmp(arg, "authtok_type=", 13) == 0;
 }
 
 /* key=value arguments that may override the config file. */

@@ -198,7 +198,10 @@ static la_rc load_users(struct la_store *st, const struct sysfile *pw, struct sn
 		u->uid = (uint32_t)sqlite3_column_int64(q, 4);
 		u->gid = (uint32_t)sqlite3_column_int64(q, 5);
 		u->lastchg_days = sqlite3_column_int(q, 7) ? 0 : days(sqlite3_column_int64(q, 6), -1);
-		u->expire_days = days(sqlite3_column_int64(q, 8), -1);
+		/* An administrative lock shows as an account that expired on
+		 * 1970-01-02, as `usermod --expiredate 1` does, so that
+		 * pam_unix and sshd refuse it too. */
+		u->expire_days = sqlite3_column_int(q, 9) ? 1 : days(sqlite3_column_int64(q, 8), -1);
 		u->flags = sqlite3_column_int(q, 9) ? LA_SNAP_USER_LOCKED : 0;
 		if (u->name == UINT32_MAX || u->gecos == UINT32_MAX || u->home == UINT32_MAX ||
 		    u->shell == UINT32_MAX)

@@ -269,6 +269,24 @@ void fx_session_is(const struct la_session *s, enum la_session_state st, bool fr
 	ck_assert_int_eq(s->idle_expires, idle);
 }
 
+const char *fx_session_key(const char *id)
+{
+	static const char alpha[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	static char out[32];
+	uint64_t v = 0;
+
+	/* The public id is the row key in base32 (storage/la_session.c); the
+	 * decimal text compares equal to the INTEGER PRIMARY KEY. */
+	for (const char *p = id; *p; p++) {
+		const char *at = strchr(alpha, *p);
+
+		ck_assert_msg(at != NULL, "session id %s is not base32", id);
+		v = v << 5 | (uint64_t)(at - alpha);
+	}
+	snprintf(out, sizeof(out), "%llu", (unsigned long long)v);
+	return out;
+}
+
 struct fx_row fx_session_row(const char *id)
 {
 	sqlite3 *db = NULL;
@@ -276,7 +294,7 @@ struct fx_row fx_session_row(const char *id)
 				      "SELECT active_expires, idle_expires, created, max_expires,"
 				      " secret_hash, source, coalesce(tty, '(null)'),"
 				      " coalesce(rhost, '(null)') FROM sessions WHERE id = ?1",
-				      id);
+				      fx_session_key(id));
 	struct fx_row r;
 
 	memset(&r, 0, sizeof(r));

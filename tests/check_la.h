@@ -154,6 +154,8 @@ struct fx_row {
 	/* The origin columns; a NULL tty or rhost reads "(null)". */
 	char source[LA_ORIGIN_MAX + 1], tty[LA_ORIGIN_MAX + 1], rhost[LA_ORIGIN_MAX + 1];
 };
+/* Row key (as decimal text) of a public session id. */
+const char *fx_session_key(const char *id);
 struct fx_row fx_session_row(const char *id);
 /* The stored row of session id has exactly these expiries. */
 void fx_session_row_is(const char *id, int64_t active, int64_t idle);
@@ -177,5 +179,7 @@ Suite *suite_session(void);
 Suite *suite_session_token(void);
 Suite *suite_auth(void);
 Suite *suite_lockout(void);
+Suite *suite_nss(void);
+Suite *suite_nss_tamper(void);
 
 #endif

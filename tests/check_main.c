@@ -23,6 +23,8 @@ int main(void)
 	srunner_add_suite(sr, suite_session_token());
 	srunner_add_suite(sr, suite_auth());
 	srunner_add_suite(sr, suite_lockout());
+	srunner_add_suite(sr, suite_nss());
+	srunner_add_suite(sr, suite_nss_tamper());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

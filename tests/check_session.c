@@ -103,7 +103,7 @@ START_TEST(test_session_revoke_token)
 	b = fx_new_session(&fx_alice, NULL);
 	/* A wrong secret deletes nothing. */
 	memcpy(bad, a.t, sizeof(bad));
-	bad[56] = bad[56] == 'a' ? 'b' : 'a';
+	bad[LA_TOKEN_LEN - 1] = bad[LA_TOKEN_LEN - 1] == 'a' ? 'b' : 'a';
 	ck_assert_int_eq(la_session_revoke(fx.st, bad), LA_E_NOSESSION);
 	ck_assert_int_eq(fx_count("sessions"), 2);
 	ck_assert_int_eq(fx_session_validate(a.t), LA_OK);

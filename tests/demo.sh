@@ -1,8 +1,20 @@
 #!/usr/bin/env bash
-# demo.sh CLI - an end-to-end tour of luciaauth in a temporary state
-# directory.  Changes nothing on the host.  Run through './dev demo'.
+# demo.sh BUILD-DIR - an end-to-end tour of luciaauth in a temporary state
+# directory: the command-line tool, then the PAM module as built, loaded
+# through pam_wrapper and driven by pamtester.  Changes nothing on the host
+# and needs no root: no file under /etc is read or written.  Run through
+# './dev demo'.  The path of the luciaauth binary inside a build directory
+# is accepted instead of BUILD-DIR too.
 set -euo pipefail
-cli=${1:?usage: demo.sh PATH-TO-luciaauth}
+arg=${1:?usage: demo.sh BUILD-DIR}
+if [ -d "$arg" ]; then
+	build=$(cd "$arg" && pwd)
+	cli=$build/tools/luciaauth
+else
+	cli=$(cd "$(dirname "$arg")" && pwd)/$(basename "$arg")
+	build=$(dirname "$(dirname "$cli")")
+fi
+pam_so=$build/pam_module/.libs/pam_luciaauth.so
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauth-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cfg=$tmp/luciaauth.conf
@@ -70,5 +82,75 @@ set +e
 printf '%s\n' "not-a-token" | la session validate
 echo "exit status: $?"
 set -e
+
+# ---- PAM ---------------------------------------------------------------
+# pamtester drives a PAM service the way sshd or login would.  pam_wrapper
+# (LD_PRELOAD, for pamtester only) makes libpam read the service file from
+# $tmp/pam.d instead of /etc/pam.d, so the module is used exactly as built.
+# Its debug level 2 shows what the module sends to syslog; pamtester's
+# standard error is collected and shown after the command, without the
+# "Password: " prompt, so that nothing is interleaved.
+pt() {
+	local rc=0
+	printf '\033[2m$ pamtester luciaauth-demo %s\033[0m\n' "$*" >&2
+	LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" \
+		PAM_WRAPPER_DEBUGLEVEL=2 pamtester luciaauth-demo "$@" 2>"$tmp/pam.err" || rc=$?
+	sed -e 's/^\(Password: \)*//' \
+		-e 's/^PWRAP_[A-Z]*\[[^]]*\] - SYSLOG([0-9]*): /syslog: /' \
+		-e '/^PWRAP_/d' -e '/^$/d' "$tmp/pam.err"
+	return "$rc"
+}
+
+pam_missing=
+command -v pamtester >/dev/null || pam_missing="pamtester (package pamtester)"
+# ld.so complains on standard error when it cannot preload a library.
+[ -z "$(LD_PRELOAD=libpam_wrapper.so env true 2>&1)" ] ||
+	pam_missing="${pam_missing:+$pam_missing, }pam_wrapper (package libpam-wrapper)"
+[ -f "$pam_so" ] || pam_missing="${pam_missing:+$pam_missing, }the module $pam_so (build first)"
+
+if [ -n "$pam_missing" ]; then
+	step "PAM module: skipped, missing $pam_missing"
+else
+	step "PAM: a service file for the built module (it would live in /etc/pam.d)"
+	mkdir "$tmp/pam.d"
+	# nodelay: no 2-second pause after the wrong password below.  pam_exec
+	# hands the PAM environment to the program it runs: that is how the
+	# token of the new session reaches 'luciaauth session validate
+	# --from-env' without ever being printed.
+	cat >"$tmp/pam.d/luciaauth-demo" <<PAMD
+auth     required  $pam_so config=$cfg nodelay
+account  required  $pam_so config=$cfg
+session  required  $pam_so config=$cfg
+session  optional  pam_exec.so stdout type=open_session $cli --config $cfg session validate --from-env
+password required  $pam_so config=$cfg
+PAMD
+	printf 'auth required pam_deny.so\naccount required pam_deny.so\n%s\n%s\n' \
+		'password required pam_deny.so' 'session required pam_deny.so' >"$tmp/pam.d/other"
+	sed "s|$tmp|\$tmp|g" "$tmp/pam.d/luciaauth-demo"
+
+	step "PAM: alice logs in; open_session puts a new session's token in LUCIAAUTH_SESSION, luciaauth validates it, close_session deletes the session"
+	printf '%s\n' 'correct horse battery' |
+		pt alice authenticate acct_mgmt open_session close_session
+	la session list alice
+
+	step "PAM: open and close in two processes (as sshd may do): the session lives in between; close finds it by its origin"
+	pt alice open_session
+	la session list alice
+	pt alice close_session
+	la session list alice
+
+	step "PAM: a wrong password is refused and logged as pam_unix does; the failure counts in the lockout shared with the CLI"
+	set +e
+	printf '%s\n' 'wrong password' | pt alice authenticate
+	echo "exit status: $?"
+	set -e
+	la user show alice | grep -E '^(failures|locked out)'
+
+	step "PAM: root (any account of /etc/passwd) is never served by the module"
+	set +e
+	printf '%s\n' 'any password' | pt root authenticate
+	echo "exit status: $?"
+	set -e
+fi
 
 step "Done: the temporary store is removed"

@@ -82,6 +82,16 @@ sql() { sqlite3 "$db" "$@"; }
 
 # Token: <12 chars base32>.<32 chars base32>, alphabet without l, o, 0, 1.
 TOKEN_RE='^[a-km-np-z2-9]{12}\.[a-km-np-z2-9]{32}$'
+# Row key of a public session id: 12 base32 letters are the session's
+# INTEGER PRIMARY KEY (storage/la_session.c).
+sid_key() {
+	local alpha=abcdefghijkmnpqrstuvwxyz23456789 id=$1 v=0 i rest
+	for ((i = 0; i < ${#id}; i++)); do
+		rest=${alpha%%"${id:i:1}"*}
+		v=$(((v << 5) | ${#rest}))
+	done
+	echo "$v"
+}
 
 # jget EXPR: evaluate the Python expression EXPR on d = JSON of $T_OUT.
 jget() {
@@ -713,13 +723,13 @@ t_cmd -u -i "$tok_max" -e 'invalid or expired' 1 "session past session_max: 1 th
 t_cmd -i "$tok_idle" 0 "session get of an idle session" \
 	-- "$LUCIAAUTH" --config "$tmp/short-idle.conf" session get --json
 t_json "get: state idle, not renewed" "[d['session']['state'], d['fresh']]" '["idle", false]'
-idle_expires_before=$(sql "SELECT active_expires FROM sessions WHERE id = '${tok_idle%%.*}'")
+idle_expires_before=$(sql "SELECT active_expires FROM sessions WHERE id = $(sid_key "${tok_idle%%.*}")")
 t_cmd -i "$tok_idle" 0 "session validate of an idle session" \
 	-- "$LUCIAAUTH" --config "$tmp/short-idle.conf" session validate --json
 t_json "validate: renewed in place (fresh, same id)" \
 	"[d['fresh'], d['session']['id'] == '${tok_idle%%.*}']" '[true, true]'
 check "validate moved active_expires forward" \
-	test "$(sql "SELECT active_expires FROM sessions WHERE id = '${tok_idle%%.*}'")" -gt "$idle_expires_before"
+	test "$(sql "SELECT active_expires FROM sessions WHERE id = $(sid_key "${tok_idle%%.*}")")" -gt "$idle_expires_before"
 t_cmd -i "$tok_idle" 0 "session get after the renewal" \
 	-- "$LUCIAAUTH" --config "$tmp/short-idle.conf" session get --json
 t_json "get after renewal: active" "[d['session']['state'], d['fresh']]" '["active", false]'
@@ -727,7 +737,7 @@ t_cmd -u -i "$tok_dead" -e 'invalid or expired' 1 "validate of a dead session: 1
 	-- la session validate
 t_cmd -o 'deleted [1-9]' 0 "session gc deletes the dead session" -- la session gc
 check "dead session row is gone" \
-	test "$(sql "SELECT count(*) FROM sessions WHERE id = '${tok_dead%%.*}'")" = 0
+	test "$(sql "SELECT count(*) FROM sessions WHERE id = $(sid_key "${tok_dead%%.*}")")" = 0
 t_cmd -i "$tok_idle" 0 "gc keeps live sessions" -- la session validate
 
 # =====================================================================

@@ -10,13 +10,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli.h"
+#include "la_snapshot.h"
 
 static int cmd_init(struct cli_ctx *c, int argc, char **argv)
 {
@@ -35,6 +38,51 @@ static int cmd_init(struct cli_ctx *c, int argc, char **argv)
 		r = cli_json_emit(c, o, false);
 	} else {
 		printf("initialised store in %s\n", la_store_config(st)->dir);
+	}
+	la_store_close(st);
+	return r;
+}
+
+/* The header of the snapshot just published, for its counts. */
+static bool read_snap_header(const char *path, struct la_snap_header *h)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool ok = fd >= 0 && read(fd, h, sizeof(*h)) == (ssize_t)sizeof(*h) &&
+		  memcmp(h->magic, LA_SNAP_MAGIC, sizeof(h->magic)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+static int cmd_publish(struct cli_ctx *c, int argc, char **argv)
+{
+	char path[LA_PATH_MAX + sizeof("/" LA_SNAP_NAME)];
+	struct la_snap_header h;
+	struct la_store *st = NULL;
+	json_object *o = NULL;
+	int r = cli_simple_args(c, argc, argv, 0, 0);
+	la_rc rc;
+
+	if (r != CLI_CONTINUE)
+		return r;
+	r = cli_open_store(c, 0, &st);
+	if (r != CLI_OK)
+		return r;
+	rc = la_snapshot_publish(st);
+	snprintf(path, sizeof(path), "%s/%s", la_store_config(st)->dir, LA_SNAP_NAME);
+	if (rc != LA_OK) {
+		r = cli_fail(c, st, rc, path);
+	} else if (!read_snap_header(path, &h)) {
+		r = cli_fail_msg(c, CLI_ESTORE, cli_rc_code(LA_E_IO), "cannot read %s back", path);
+	} else if (c->json) {
+		o = cli_json_ok();
+		cli_json_str(o, "path", path);
+		cli_json_int(o, "users", h.n_users);
+		cli_json_int(o, "groups", h.n_groups);
+		r = cli_json_emit(c, o, false);
+	} else {
+		printf("published %s (%u users, %u groups)\n", path, h.n_users, h.n_groups);
 	}
 	la_store_close(st);
 	return r;
@@ -69,6 +117,11 @@ static const struct cli_cmd top_cmds[] = {
 	  "  --password-stdin   read the password as one line from standard input\n"
 	  "  --rhost HOST       remote address recorded with the session" },
 	{ "session", NULL, cli_session_cmds, NULL, NULL },
+	{ "publish", cmd_publish, NULL, "",
+	  "Rebuild the NSS snapshot <dir>/nss.snapshot (mode 0644) from the master\n"
+	  "database.  Every change does this by itself; use it after restoring or\n"
+	  "editing the database by other means, or after changing uid_min/uid_max\n"
+	  "or the system account files." },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
