@@ -307,21 +307,24 @@ static bool is_known_bad(const char *path, const struct stat *sb)
 
 /* ---- the cache ------------------------------------------------------ */
 
+/* The snapshot's path: the test hook (ignored in setuid programs), else
+ * <dir>/nss.snapshot.  A broken configuration fails either way: it also
+ * names the passwd file. */
 static int snapshot_path(char *out, size_t len)
 {
 #ifdef HAVE_SECURE_GETENV
 	const char *env = secure_getenv(NSS_LA_ENV_PATH);
-
-	if (env && *env) {
-		if (strlen(env) >= len)
-			return EIO;
-		strcpy(out, env);
-		return 0;
-	}
+#else
+	const char *env = NULL;
 #endif
+
 	if (conf_err)
 		return conf_err;
-	strcpy(out, conf.snapshot); /* both PATH_MAX */
+	if (!env || !*env)
+		env = conf.snapshot;
+	if (strlen(env) >= len)
+		return EIO;
+	strcpy(out, env);
 	return 0;
 }
 

@@ -77,16 +77,26 @@ struct la_snap_group {
  * uid_min..uid_max. */
 #define LA_SNAP_GROUP_MERGE 0x1u
 
-/* FNV-1a 64 over n bytes, continuing from h (start with LA_SNAP_FNV_INIT). */
+/* Checksum of n bytes continuing from h (start with LA_SNAP_FNV_INIT):
+ * FNV-1a over 64-bit words, then over the tail bytes.  A word at a time
+ * keeps a 100 MB snapshot (a million users) at a few milliseconds per
+ * mapping; it is there to catch damage, not an attacker (the file is
+ * root's and nobody else can write it). */
 #define LA_SNAP_FNV_INIT 0xcbf29ce484222325ULL
+#define LA_SNAP_FNV_PRIME 0x100000001b3ULL
 static inline uint64_t la_snap_fnv1a(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
+	size_t i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		__builtin_memcpy(&w, b + i, 8);
+		h = (h ^ w) * LA_SNAP_FNV_PRIME;
 	}
+	for (; i < n; i++)
+		h = (h ^ b[i]) * LA_SNAP_FNV_PRIME;
 	return h;
 }
 
