@@ -11,10 +11,10 @@
  *  4. validate renews an idle session in place (same id) and says fresh;
  *     get never writes.
  *
- * The public id is the row's INTEGER PRIMARY KEY (a random 60-bit number)
- * written as 12 base32 letters: a lookup is one B-tree search and a new
- * session writes two B-trees (table and user index), as Lucia's does.  It
- * needs no secrecy; the secret is the other half of the token.
+ * The public id is the row's INTEGER PRIMARY KEY (60 bits: creation time
+ * and 19 random bits) written as 12 base32 letters: a lookup is one B-tree
+ * search and a new session appends to two B-trees (table and user index).
+ * It needs no secrecy; the secret is the other half of the token.
  */
 #include "config.h"
 
@@ -150,15 +150,19 @@ static bool id_decode(const char *s, int64_t *v)
 	return s && strnlen(s, LA_SESSION_ID_LEN + 1) == LA_SESSION_ID_LEN && id_decode_n(s, v);
 }
 
-static int64_t random_id(void)
-{
-	uint64_t u = 0;
+/* Milliseconds since 2020 in the high 41 bits (69 years), 19 random bits
+ * below: new rows go to the right edge of the table and of the user index,
+ * where their pages are hot, instead of to a random page each. */
+#define ID_RANDOM_BITS 19
+#define ID_EPOCH_MS INT64_C(1577836800000)
 
-	while (u == 0) {
-		randombytes_buf(&u, sizeof(u));
-		u &= ID_MASK;
-	}
-	return (int64_t)u;
+static int64_t new_id(int64_t now)
+{
+	uint32_t r = randombytes_uniform(1u << ID_RANDOM_BITS);
+	uint64_t t = now > ID_EPOCH_MS ? (uint64_t)(now - ID_EPOCH_MS) : 0;
+	uint64_t u = ((t << ID_RANDOM_BITS) | r) & ID_MASK;
+
+	return u ? (int64_t)u : 1;
 }
 
 /* Check the shape of "<id>.<secret>" and return the row key. */
@@ -258,9 +262,10 @@ la_rc la_session_create(struct la_store *st, const char *user_id, const struct l
 	store_bind_text(s, 8, out->source, false);
 	store_bind_text(s, 9, out->tty, true);
 	store_bind_text(s, 10, out->rhost, true);
-	/* A 60-bit random id collides about never; if it does, draw again. */
+	/* Two sessions in the same millisecond share an id one time in 2^19;
+	 * then draw again. */
 	for (int tries = 0; tries < 4 && r == SQLITE_CONSTRAINT_PRIMARYKEY; tries++) {
-		id = random_id();
+		id = new_id(now);
 		sqlite3_bind_int64(s, 1, id);
 		r = sqlite3_step(s);
 		sqlite3_reset(s);
