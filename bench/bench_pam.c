@@ -1252,6 +1252,12 @@ static void json_one_client(const struct one_client *o, const char *unix_skip)
 	}
 }
 
+/* CPU seconds (user + sys, every client) per login or verification. */
+static double cpu_per_op(const struct storm_result *r)
+{
+	return (r->rusage_user_s + r->rusage_sys_s) / (double)r->logins;
+}
+
 static void print_storm(FILE *f, const struct storm_result *r, unsigned cores, double hash_s)
 {
 	double ideal = (double)cores / hash_s, frac = r->per_s / ideal;
@@ -1275,6 +1281,9 @@ static void print_storm(FILE *f, const struct storm_result *r, unsigned cores, d
 	if (logins && r->ceiling_per_s > 0)
 		fprintf(f, "\n  vs the hash-only storm in the same mode (%.1f /s): %.1f %%",
 			r->ceiling_per_s, r->per_s / r->ceiling_per_s * 100);
+	fprintf(f, "\n  CPU per %s %.2f ms: hash time / that = %.1f %% (what the share would be "
+		   "with the cores to ourselves)",
+		logins ? "login" : "verification", cpu_per_op(r) * 1e3, hash_s / cpu_per_op(r) * 100);
 	fprintf(f, "\n  latency ms: mean %.1f, p50 %.1f, p99 %.1f, max %.1f\n", r->latency.mean / 1e3,
 		r->latency.p50 / 1e3, r->latency.p99 / 1e3, r->latency.max / 1e3);
 	fprintf(f, "  CPU: user %.2f s + sys %.2f s (%.0f %% of %u cores x wall); in the hash "
@@ -1316,8 +1325,9 @@ static void json_storm(const struct storm_result *r, unsigned cores, double hash
 		       "\"close_session\":%zu},\"sessions_left\":%lld,\"auth_failures\":%lld,",
 		       r->errors_by[ST_START], r->errors_by[ST_AUTH], r->errors_by[ST_OPEN],
 		       r->errors_by[ST_CLOSE], (long long)r->sessions_left, (long long)r->failures);
-	printf("\"cores\":%u,\"hash_us\":%.1f,\"ideal_per_s\":%.2f,\"fraction\":%.4f,", cores,
-	       hash_s * 1e6, ideal, frac);
+	printf("\"cores\":%u,\"hash_us\":%.1f,\"ideal_per_s\":%.2f,\"fraction\":%.4f,"
+	       "\"cpu_per_op_ms\":%.3f,\"cpu_efficiency\":%.4f,",
+	       cores, hash_s * 1e6, ideal, frac, cpu_per_op(r) * 1e3, hash_s / cpu_per_op(r));
 	if (logins) {
 		printf("\"target_fraction\":0.9,\"pass\":%s,",
 		       frac >= 0.9 && r->errors == 0 ? "true" : "false");

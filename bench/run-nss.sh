@@ -200,7 +200,7 @@ export RUN_LOOKUPS=$lookups RUN_WHY=$why RUN_MODULE_WHY=$module_why RUN_ROUNDS=$
 export RUN_N=$n RUN_MAX_S=$max_s RUN_STRICT=$strict
 
 python3 - "$jsonl" "$outdir/nss-summary.md" <<'PY'
-import json, os, statistics, sys
+import json, math, os, statistics, sys
 
 jsonl, md_path = sys.argv[1:3]
 env = os.environ
@@ -217,9 +217,9 @@ def sel(impl, op, users):
 MOD, FILES = "luciaauth-nss", "glibc-files"
 missed, out, md = [], [], []
 f = lambda v, d=2: "—" if v is None else f"{v:,.{d}f}"
-# Ratios: three significant digits, no exponent.
-rf = lambda r: "—" if r is None else f"{r:.3f}" if r >= 0.1 else f"{r:.2g}" if r >= 1e-4 \
-    else f"{r:.6f}"
+# Ratios: three decimals, or two significant digits below 0.1; no exponent.
+rf = lambda r: "—" if r is None else f"{r:.3f}" if r >= 0.1 or r <= 0 else \
+    f"{r:.{1 - math.floor(math.log10(r))}f}"
 
 md.append("# NSS benchmark: libnss_luciaauth.so.2 vs glibc `files`\n")
 md.append(f"Run {env['RUN_DATE']} ({env['RUN_ELAPSED']} s). Machine: {env['RUN_CPU']}; "

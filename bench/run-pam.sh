@@ -282,8 +282,8 @@ if storms:
               "(hash time: the one-client mean of the hash alone). The hash-only storm runs "
               "`la_verify_password` alone with the same number of clients: what the machine "
               "delivers when nothing but the hash runs.\n")
-    md.append("| clients | logins/s | errors | % of ideal | % of hash-only storm | latency p50 / p99 ms | CPU in hash / rest per login ms | other load | result |")
-    md.append("|---|---:|---:|---:|---:|---|---|---:|---|")
+    md.append("| clients | logins/s | errors | % of ideal | CPU per login ms (hash time ÷ it) | % of hash-only storm | latency p50 / p99 ms | CPU in hash / rest per login ms | other load | result |")
+    md.append("|---|---:|---:|---:|---|---:|---|---|---:|---|")
     for s in storms:
         label = s["mode"] + (f", ≤ {s['hash_slots']} hashes at a time" if s["hash_slots"] else "")
         rest = (s["cpu_user_s"] + s["cpu_sys_s"] - s["hash_cpu_s"]) / s["logins"] * 1000
@@ -299,6 +299,7 @@ if storms:
         vs = f"{s['vs_hash_storm'] * 100:.0f} %" if "vs_hash_storm" in s else "—"
         other = f"{s['other_busy_frac'] * 100:.0f} %" if "other_busy_frac" in s else "?"
         md.append(f"| {label} | {s['per_s']:.1f} | {s['errors']} | {s['fraction'] * 100:.0f} % | "
+                  f"{s['cpu_per_op_ms']:.2f} ({s['cpu_efficiency'] * 100:.0f} %) | "
                   f"{vs} | {s['latency_p50_ms']:.0f} / {s['latency_p99_ms']:.0f} | "
                   f"{hper:.2f} / {rest:.2f} | {other} | "
                   f"{'PASS' if ok else 'MISS'}{' (experiment)' if s['hash_slots'] else ''}"
@@ -307,7 +308,8 @@ if storms:
         hper = h["hash_cpu_s"] / h["hash_calls"] * 1000 if h["hash_calls"] else 0
         other = f"{h['other_busy_frac'] * 100:.0f} %" if "other_busy_frac" in h else "?"
         md.append(f"| hash only, {h['mode']} ({h['verifications']} verifications) | "
-                  f"{h['per_s']:.1f} | {h['errors']} | {h['fraction'] * 100:.0f} % | — | "
+                  f"{h['per_s']:.1f} | {h['errors']} | {h['fraction'] * 100:.0f} % | "
+                  f"{h['cpu_per_op_ms']:.2f} ({h['cpu_efficiency'] * 100:.0f} %) | — | "
                   f"{h['latency_p50_ms']:.0f} / {h['latency_p99_ms']:.0f} | {hper:.2f} / — | "
                   f"{other} | |")
     md.append("")
@@ -316,7 +318,10 @@ if storms:
               f"{hsh['cpu_us'] / 1000:.2f} ms with one client); *other load* is the CPU "
               "time other processes on the machine used during the storm, as a share of cores × "
               "wall (from /proc/stat); above 10 % the run is marked *busy machine* and its "
-              "throughput is not conclusive." if hsh else "")
+              "throughput is not conclusive. *CPU per login* is the CPU time (user + system, "
+              "all clients) per login; hash time ÷ it is the share of ideal the storm would "
+              "reach with the cores to itself and none idle, a figure that other load disturbs "
+              "less." if hsh else "")
     left = [s for s in storms if s.get("sessions_left") or s.get("auth_failures")]
     if left:
         md.append(f"\nAfter the storms: {left[-1]['sessions_left']} sessions left, "

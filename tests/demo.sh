@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # demo.sh BUILD-DIR - an end-to-end tour of luciaauth in a temporary state
-# directory: the command-line tool, then the PAM module as built, loaded
-# through pam_wrapper and driven by pamtester.  Changes nothing on the host
-# and needs no root: no file under /etc is read or written.  Run through
+# directory: the command-line tool; the NSS module as built, loaded through
+# nss_wrapper, so that the demo user resolves for getent and id; then the
+# PAM module as built, loaded through pam_wrapper and driven by pamtester.
+# Changes nothing on the host and needs no root: no file under /etc is
+# written, and none is read except what the NSS module reads in every
+# process (/etc/luciaauth.conf if it exists, /etc/passwd).  Run through
 # './dev demo'.  The path of the luciaauth binary inside a build directory
 # is accepted instead of BUILD-DIR too.
 set -euo pipefail
@@ -15,6 +18,7 @@ else
 	build=$(dirname "$(dirname "$cli")")
 fi
 pam_so=$build/pam_module/.libs/pam_luciaauth.so
+nss_so=$build/nss_module/.libs/libnss_luciaauth.so.2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauth-demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cfg=$tmp/luciaauth.conf
@@ -37,7 +41,7 @@ mask() { sed -E 's/^([a-z0-9]{12})\.[a-z0-9]{32}$/\1.<secret>/'; }
 
 step "Create a store in $tmp/state"
 la init
-ls -ld "$tmp/state" "$tmp/state/luciaauth.db" | awk '{print $1, $NF}'
+ls -ld "$tmp/state" "$tmp/state/luciaauth.db" "$tmp/state/nss.snapshot" | awk '{print $1, $NF}'
 
 step "Add a user; the password comes on standard input, never on the command line"
 printf '%s\n' 'correct horse battery' | la user add alice --email alice@example.org \
@@ -82,6 +86,70 @@ set +e
 printf '%s\n' "not-a-token" | la session validate
 echo "exit status: $?"
 set -e
+
+# ---- NSS ---------------------------------------------------------------
+# nss_wrapper (LD_PRELOAD, for the commands shown with nw only) answers
+# passwd and group lookups from copies of /etc/passwd and /etc/group and
+# then from the module as built, instead of following /etc/nsswitch.conf.
+# The module finds the demo's snapshot through its test hook
+# LUCIAAUTH_NSS_SNAPSHOT; on a real system it reads dir from
+# /etc/luciaauth.conf.
+nw() {
+	printf '\033[2m$ %s\033[0m\n' "$*" >&2
+	env LD_PRELOAD=libnss_wrapper.so NSS_WRAPPER_PASSWD="$tmp/nss/passwd" \
+		NSS_WRAPPER_GROUP="$tmp/nss/group" NSS_WRAPPER_MODULE_SO_PATH="$nss_so" \
+		NSS_WRAPPER_MODULE_FN_PREFIX=luciaauth \
+		LUCIAAUTH_NSS_SNAPSHOT="$tmp/state/nss.snapshot" "$@"
+}
+
+nss_missing=
+# ld.so complains on standard error when it cannot preload a library.
+[ -z "$(LD_PRELOAD=libnss_wrapper.so env true 2>&1)" ] ||
+	nss_missing="nss_wrapper (package libnss-wrapper)"
+if [ ! -f "$nss_so" ]; then
+	nss_missing="${nss_missing:+$nss_missing, }the module $nss_so (build first)"
+elif command -v readelf >/dev/null && readelf -d "$nss_so" | grep -q 'NEEDED.*libasan'; then
+	nss_missing="${nss_missing:+$nss_missing, }a module built without sanitizers"
+fi
+# The module reads /etc/luciaauth.conf in every process; one this user may
+# not read makes it unavailable (see nss_luciaauth(8)).
+if [ -e /etc/luciaauth.conf ] && [ ! -r /etc/luciaauth.conf ]; then
+	nss_missing="${nss_missing:+$nss_missing, }read access to /etc/luciaauth.conf"
+fi
+
+if [ -n "$nss_missing" ]; then
+	step "NSS module: skipped, missing $nss_missing"
+else
+	step "NSS: groups for alice; every change republishes the public snapshot (no hashes, mode 0644)"
+	la group add developers
+	la group add-member developers alice
+	# A merge group: the name and gid of a local group.
+	local_group=$(awk -F: '$1 == "users" && $3 != "" { print $1 }' /etc/group)
+	if [ -n "$local_group" ]; then
+		la group add "$local_group"
+		la group add-member "$local_group" alice
+	fi
+	ls -l "$tmp/state/nss.snapshot" | awk '{print $1, $NF}'
+
+	step "NSS: alice through the module as built (nss_wrapper; /etc/nsswitch.conf is not touched)"
+	mkdir "$tmp/nss"
+	cp /etc/passwd /etc/group "$tmp/nss/"
+	if ! nw getent passwd alice; then
+		echo "demo: the NSS module did not answer for alice" >&2
+		exit 1
+	fi
+	nw id alice
+	nw getent group developers
+	if [ -n "$local_group" ]; then
+		echo "($local_group is a local group: with 'group: files [SUCCESS=merge] luciaauth'"
+		echo " in /etc/nsswitch.conf, 'getent group $local_group' lists alice too)"
+	fi
+
+	step "NSS: a change is seen at the next lookup, without restarting anything"
+	la user mod alice --shell /bin/sh
+	nw getent passwd alice
+	la user mod alice --shell /bin/bash >/dev/null
+fi
 
 # ---- PAM ---------------------------------------------------------------
 # pamtester drives a PAM service the way sshd or login would.  pam_wrapper
