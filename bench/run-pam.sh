@@ -282,7 +282,7 @@ if storms:
               "(hash time: the one-client mean of the hash alone). The hash-only storm runs "
               "`la_verify_password` alone with the same number of clients: what the machine "
               "delivers when nothing but the hash runs.\n")
-    md.append("| clients | logins/s | errors | % of ideal | CPU per login ms (hash time ÷ it) | % of hash-only storm | latency p50 / p99 ms | CPU in hash / rest per login ms | other load | result |")
+    md.append("| clients | logins/s | errors | % of ideal | CPU per login ms (hash CPU ÷ it) | % of hash-only storm | latency p50 / p99 ms | CPU in hash / rest per login ms | other load | result |")
     md.append("|---|---:|---:|---:|---|---:|---|---|---:|---|")
     for s in storms:
         label = s["mode"] + (f", ≤ {s['hash_slots']} hashes at a time" if s["hash_slots"] else "")
@@ -319,7 +319,7 @@ if storms:
               "time other processes on the machine used during the storm, as a share of cores × "
               "wall (from /proc/stat); above 10 % the run is marked *busy machine* and its "
               "throughput is not conclusive. *CPU per login* is the CPU time (user + system, "
-              "all clients) per login; hash time ÷ it is the share of ideal the storm would "
+              "all clients) per login; one-client hash CPU time ÷ it is the share of ideal the storm would "
               "reach with the cores to itself and none idle, a figure that other load disturbs "
               "less." if hsh else "")
     left = [s for s in storms if s.get("sessions_left") or s.get("auth_failures")]

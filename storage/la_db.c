@@ -56,9 +56,14 @@ static la_rc open_dir(struct la_store *st, bool create)
 
 	/* 0711: others may reach the public snapshot by name but not list the
 	 * directory; the master database itself stays 0600. */
-	if (create && mkdir(dir, 0711) != 0 && errno != EEXIST)
+	if (create && mkdir(dir, 0711) == 0) {
+		/* Whatever the umask: the snapshot must be reachable. */
+		if (chmod(dir, 0711) != 0)
+			return store_fail(st, LA_E_IO, "cannot chmod %s: %s", dir, strerror(errno));
+	} else if (create && errno != EEXIST) {
 		return store_fail(st, errno == EACCES ? LA_E_PERM : LA_E_IO,
 				  "cannot create state directory %s: %s", dir, strerror(errno));
+	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)

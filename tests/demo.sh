@@ -148,7 +148,6 @@ else
 	step "NSS: a change is seen at the next lookup, without restarting anything"
 	la user mod alice --shell /bin/sh
 	nw getent passwd alice
-	la user mod alice --shell /bin/bash >/dev/null
 fi
 
 # ---- PAM ---------------------------------------------------------------
