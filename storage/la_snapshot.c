@@ -255,46 +255,38 @@ static la_rc load_groups(struct la_store *st, const struct sysfile *gr, struct s
 	return rc;
 }
 
-static int cmp_u32(uint32_t a, uint32_t b)
+/* Index of the element of an array sorted by a uint32_t id whose id is
+ * key, or -1: users by uid, groups by gid.  at(i) = base + i * stride,
+ * the id at field offset off. */
+static long find_id(const void *base, size_t n, size_t stride, size_t off, uint32_t key)
 {
-	return a < b ? -1 : a > b;
-}
-
-/* Index of the user with uid (users are sorted by uid), or -1. */
-static long find_uid(const struct snap *s, uint32_t uid)
-{
-	size_t lo = 0, hi = s->n_users;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_u32(s->users[mid].uid, uid);
+		uint32_t id;
 
-		if (c == 0)
+		memcpy(&id, (const char *)base + mid * stride + off, sizeof(id));
+		if (id == key)
 			return (long)mid;
-		if (c < 0)
+		if (id < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return -1;
+}
+
+static long find_uid(const struct snap *s, uint32_t uid)
+{
+	return find_id(s->users, s->n_users, sizeof(*s->users), offsetof(struct la_snap_user, uid),
+		       uid);
 }
 
 static long find_gid(const struct snap *s, uint32_t gid)
 {
-	size_t lo = 0, hi = s->n_groups;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = cmp_u32(s->groups[mid].gid, gid);
-
-		if (c == 0)
-			return (long)mid;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
+	return find_id(s->groups, s->n_groups, sizeof(*s->groups),
+		       offsetof(struct la_snap_group, gid), gid);
 }
 
 static la_rc load_members(struct la_store *st, struct snap *s)

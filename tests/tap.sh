@@ -10,6 +10,13 @@
 #   skip REASON DESC           a skipped test point
 #   diag TEXT...               "# " diagnostics on stdout (one per line)
 #   bail_out REASON            "Bail out!" and exit 1
+#   skip_all REASON            plan "1..0 # SKIP REASON" and exit 0 (the
+#                              whole script is skipped)
+#   t_fake_accounts DIR        write the fake DIR/passwd and DIR/group
+#   t_write_config FILE STATE DIR [LINE...]
+#                              write a store configuration: dir = STATE,
+#                              cheap hashing, passwd_file / group_file =
+#                              DIR/passwd / DIR/group, then each LINE
 #   t_run  [opts] -- CMD...    run CMD, keep its stdout/stderr/status in
 #                              T_OUT / T_ERR / T_RC (see t_cmd for opts)
 #   t_cmd  [opts] STATUS DESC -- CMD...
@@ -91,6 +98,43 @@ skip() {
 bail_out() {
 	printf 'Bail out! %s\n' "$*"
 	exit 1
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	tap_cleanup
+	exit 0
+}
+
+# Fake account files (passwd_file / group_file of the test store), so the
+# host's accounts never matter.
+t_fake_accounts() {
+	cat >"$1/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/bash
+localuser:x:10500:10500:Local User,,,:/home/localuser:/bin/bash
+EOF
+	cat >"$1/group" <<'EOF'
+root:x:0:
+sudo:x:27:localuser
+localuser:x:10500:
+EOF
+}
+
+# t_write_config FILE STATE DIR [extra "key = value" lines...]
+t_write_config() {
+	local f=$1 state=$2 dir=$3 line
+	shift 3
+	{
+		echo "# luciaauth test configuration"
+		echo "dir = $state"
+		echo "hash_mem_kib = 64"
+		echo "hash_ops = 1"
+		echo "passwd_file = $dir/passwd"
+		echo "group_file = $dir/group"
+		for line in "$@"; do
+			echo "$line"
+		done
+	} >"$f"
 }
 
 check() {

@@ -25,12 +25,6 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $*"
-	tap_cleanup
-	exit 0
-}
-
 : "${LUCIAAUTH:=${abs_top_builddir:-$srcdir}/tools/luciaauth}"
 [ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not found (needed for integrity checks)"
@@ -47,32 +41,10 @@ export T_DB=$db
 cfg=$tmp/luciaauth.conf
 cfg_open=$tmp/open.conf
 
-cat >"$tmp/passwd" <<'EOF'
-root:x:0:0:root:/root:/bin/bash
-localuser:x:10500:10500:Local User,,,:/home/localuser:/bin/bash
-EOF
-cat >"$tmp/group" <<'EOF'
-root:x:0:
-sudo:x:27:localuser
-localuser:x:10500:
-EOF
+t_fake_accounts "$tmp"
 
 # write_config FILE [extra "key = value" lines...]
-write_config() {
-	local f=$1 line
-	shift
-	{
-		echo "# luciaauth test configuration"
-		echo "dir = $state"
-		echo "hash_mem_kib = 64"
-		echo "hash_ops = 1"
-		echo "passwd_file = $tmp/passwd"
-		echo "group_file = $tmp/group"
-		for line in "$@"; do
-			echo "$line"
-		done
-	} >"$f"
-}
+write_config() { t_write_config "$1" "$state" "$tmp" "${@:2}"; }
 write_config "$cfg"
 write_config "$cfg_open" "signup = open"
 

@@ -21,12 +21,6 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 
-skip_all() {
-	echo "1..0 # SKIP $*"
-	tap_cleanup
-	exit 0
-}
-
 : "${LUCIAAUTH:=${abs_top_builddir:-$srcdir}/tools/luciaauth}"
 [ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not found (needed for integrity checks)"
@@ -61,23 +55,8 @@ state=$tmp/state
 db=$state/luciaauth.db
 export T_DB=$db
 cfg=$tmp/luciaauth.conf
-cat >"$tmp/passwd" <<'EOF'
-root:x:0:0:root:/root:/bin/bash
-localuser:x:10500:10500:Local User,,,:/home/localuser:/bin/bash
-EOF
-cat >"$tmp/group" <<'EOF'
-root:x:0:
-sudo:x:27:localuser
-localuser:x:10500:
-EOF
-cat >"$cfg" <<EOF
-dir = $state
-hash_mem_kib = 64
-hash_ops = 1
-passwd_file = $tmp/passwd
-group_file = $tmp/group
-deny = 100
-EOF
+t_fake_accounts "$tmp"
+t_write_config "$cfg" "$state" "$tmp" "deny = 100"
 
 la() { "$LUCIAAUTH" --config "$cfg" "$@"; }
 sql() { sqlite3 "$db" "$@"; }
