@@ -18,21 +18,27 @@
 # test started (every command that must see the namespace runs through
 # nsenter into it):
 #   /etc/pam.d                tmpfs, a copy of the host's files plus ours
+#   /etc                      a read-only overlay that adds nsswitch.conf
+#                             ("passwd: files luciaauth", "group: files
+#                             [SUCCESS=merge] luciaauth", "shadow: files
+#                             luciaauth"), an ld.so.cache that also lists a
+#                             copy of our NSS module libnss_luciaauth.so.2,
+#                             and /etc/luciaauth.conf (dir = the test's
+#                             store): the store users come from the store,
+#                             NOT from /etc/passwd (pam_localuser in the
+#                             pam-auth-update profile depends on that)
 #   /etc/passwd, group, shadow  bind mounts of copies of the host's plus a
-#                             local user with a real hash (for pam_unix)
+#                             local user with a real hash (for pam_unix),
+#                             and carol (known to NSS, not in the store)
 #   /run                      tmpfs (sshd's /run/sshd; hides nscd)
-#   /etc/nsswitch.conf, /run/userdb
-#                             the store users for NSS until the NSS module
-#                             exists: nss-systemd drop-in records, so that
-#                             they are not in /etc/passwd, as with the real
-#                             module (pam_localuser in the pam-auth-update
-#                             profile depends on that).  Without
-#                             libnss-systemd they are appended to the bind-
-#                             mounted passwd/group/shadow instead (shadow
-#                             "*": pam_unix never accepts them), and the
-#                             points that need the difference are skipped.
 #   /usr/share/pam-configs, /var/lib/pam, /var/cache/debconf
 #                             tmpfs copies, for pam-auth-update
+# Fallbacks for the store users (PAMREAL_NSS=userdb or passwd, or when the
+# NSS module is not built): nss-systemd drop-in records in /run/userdb with
+# a bind-mounted nsswitch.conf ("files systemd"), so that they are not in
+# /etc/passwd either; or, without libnss-systemd, appended to the bind-
+# mounted passwd/group/shadow (shadow "*": pam_unix never accepts them), and
+# the points that need the difference are skipped.
 # sshd is started by absolute path on a free loopback port with its own
 # config and host key, and stopped by its PID.  The ssh client and the CLI
 # run outside the namespace (loopback is shared; the store is in $tmp).
@@ -41,10 +47,10 @@
 #
 # Debugging knobs: PAMREAL_DEBUG=1 prints sshd's log as diagnostics at the
 # end; PAMREAL_SSHD_LOGLEVEL (default VERBOSE) and PAMREAL_SSH_LOGLEVEL
-# (default ERROR) set the log levels; PAMREAL_NSS=passwd forces the
-# passwd-file fallback for the store users.  A sanitizer build is skipped
-# (setuid su/passwd cannot preload libasan).  Run time: about 25 s (35 s
-# with both cores busy).
+# (default ERROR) set the log levels; PAMREAL_NSS=module (the default),
+# userdb or passwd chooses how the store users are known to NSS.  A
+# sanitizer build is skipped (setuid su/passwd cannot preload libasan).
+# Run time: about 25 s (35 s with both cores busy).
 #
 # Passwords reach ssh through SSHPASS (sshpass -e), and the other programs on
 # standard input: never in an argv.  Our own service files use "nodelay";
@@ -66,6 +72,7 @@ builddir=${abs_top_builddir:-$srcdir}
 
 : "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 module=$builddir/pam_module/.libs/pam_luciaauth.so
+nss_module=$builddir/nss_module/.libs/libnss_luciaauth.so.2
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (private mount namespace, sshd, su, passwd)"
 [ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
@@ -95,6 +102,7 @@ host_files() {
 	local f
 	for f in /etc/pam.d/* /usr/share/pam-configs/* /var/lib/pam/* \
 		/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/nsswitch.conf \
+		/etc/ld.so.cache /etc/luciaauth.conf \
 		/etc/ssh/sshd_config /var/cache/debconf/config.dat \
 		/var/cache/debconf/passwords.dat; do
 		[ -e "$f" ] && md5sum "$f"
@@ -161,20 +169,36 @@ pw_alice2='alice-Pass-5678'
 pw_local='local-Pass-777'
 pw_wrong='wrong-Pass-000'
 
-# How the store users become known to sshd, su and passwd until the NSS
-# module exists.  Preferred: nss-systemd's drop-in user records in
-# /run/userdb of the namespace ("passwd: files systemd"), so that they are
-# NOT in /etc/passwd, as with the real NSS module (this matters for
-# pam_localuser in the pam-auth-update profile).  Fallback without
-# libnss-systemd: appended to the bind-mounted /etc/passwd.
-nss_mode=passwd
-force_nss=${PAMREAL_NSS-}
+# How the store users become known to sshd, su and passwd.  Default: our
+# NSS module (module), with the store named by /etc/luciaauth.conf of the
+# namespace, so that they are NOT in /etc/passwd (this matters for
+# pam_localuser in the pam-auth-update profile).  Fallbacks: nss-systemd's
+# drop-in user records in /run/userdb of the namespace (userdb, "passwd:
+# files systemd"), likewise not in /etc/passwd; without libnss-systemd,
+# appended to the bind-mounted /etc/passwd (passwd).
+have_systemd_nss=0
 for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /lib64 /usr/lib64 /lib /usr/lib \
 	"/usr/lib/$(uname -m)-linux-gnu"; do
-	[ -e "$d/libnss_systemd.so.2" ] && nss_mode=userdb
+	[ -e "$d/libnss_systemd.so.2" ] && have_systemd_nss=1
 done
-# PAMREAL_NSS=passwd forces the fallback (to test the test).
-[ "$force_nss" = passwd ] && nss_mode=passwd
+have_nss_module=0
+[ -f "$nss_module" ] && command -v ldconfig >/dev/null 2>&1 && have_nss_module=1
+nss_fallback=passwd
+[ "$have_systemd_nss" = 1 ] && nss_fallback=userdb
+case ${PAMREAL_NSS-} in
+'' | module)
+	nss_mode=$nss_fallback
+	[ "$have_nss_module" = 1 ] && nss_mode=module
+	[ -n "${PAMREAL_NSS-}" ] && [ "$nss_mode" != module ] &&
+		bail_out "PAMREAL_NSS=module: $nss_module not built (or no ldconfig)"
+	;;
+userdb)
+	[ "$have_systemd_nss" = 1 ] || bail_out "PAMREAL_NSS=userdb: libnss_systemd.so.2 not found"
+	nss_mode=userdb
+	;;
+passwd) nss_mode=passwd ;;
+*) bail_out "PAMREAL_NSS must be module, userdb or passwd (got '$PAMREAL_NSS')" ;;
+esac
 
 # A local account (in /etc/passwd and /etc/shadow with a real hash) for the
 # pam_unix part; pick a uid free on this host, below the store's range.
@@ -210,6 +234,24 @@ unset local_hash
 cp "$tmp/ns/passwd" "$tmp/local-passwd"
 cp "$tmp/ns/group" "$tmp/local-group"
 sed -E 's/^(passwd|group|shadow):.*/\1: files systemd/' /etc/nsswitch.conf >"$tmp/ns/nsswitch.conf"
+# For the NSS module: what the overlay on the namespace's /etc adds (see
+# tests/test_nss_real.sh): nsswitch.conf, an ld.so.cache that also lists a
+# copy of the module, /etc/luciaauth.conf (written below).
+mkdir -m 755 "$tmp/etcov" "$tmp/nsslib"
+if [ "$nss_mode" = module ]; then
+	cp "$nss_module" "$tmp/nsslib/libnss_luciaauth.so.2"
+	chmod 644 "$tmp/nsslib/libnss_luciaauth.so.2"
+	printf 'include /etc/ld.so.conf.d/*.conf\n%s\n' "$tmp/nsslib" >"$tmp/ld.so.conf"
+	ldconfig -X -C "$tmp/etcov/ld.so.cache" -f "$tmp/ld.so.conf" 2>"$tmp/ldconfig.err" ||
+		bail_out "ldconfig for the private ld.so.cache failed: $(cat "$tmp/ldconfig.err")"
+	{
+		grep -Ev '^[[:space:]]*(passwd|group|shadow|initgroups)[[:space:]]*:' /etc/nsswitch.conf
+		echo "passwd:     files luciaauth"
+		echo "group:      files [SUCCESS=merge] luciaauth"
+		echo "shadow:     files luciaauth"
+		echo "initgroups: files luciaauth"
+	} >"$tmp/etcov/nsswitch.conf"
+fi
 
 cat >"$cfg" <<EOF
 # luciaauth store of test_pam_real.sh
@@ -219,6 +261,10 @@ hash_ops = 1
 passwd_file = $tmp/local-passwd
 group_file = $tmp/local-group
 EOF
+if [ "$nss_mode" = module ]; then
+	cp "$cfg" "$tmp/etcov/luciaauth.conf"
+	chmod 644 "$tmp/etcov/"*
+fi
 
 la() { "$LUCIAAUTH" --config "$cfg" "$@"; }
 
@@ -231,14 +277,18 @@ must() {
 }
 
 # nss_user NAME UID GID: make NAME known to NSS in the namespace (not to
-# the store, nor to the account files the store consults).
+# the store, nor to the account files the store consults).  With the NSS
+# module the store users need nothing (the store serves them): only carol,
+# who is not in the store, goes to the namespace's files.
 mkdir -m 755 "$tmp/userdb"
 : >"$tmp/ns/passwd.add"
 : >"$tmp/ns/group.add"
 : >"$tmp/ns/shadow.add"
 nss_user() {
-	local name=$1 uid=$2 gid=$3
-	if [ "$nss_mode" = userdb ]; then
+	local name=$1 uid=$2 gid=$3 in_store=${4-1}
+	if [ "$nss_mode" = module ] && [ "$in_store" = 1 ]; then
+		return 0
+	elif [ "$nss_mode" = userdb ]; then
 		printf '{"userName":"%s","uid":%s,"gid":%s,"realName":"luciaauth test user %s","homeDirectory":"%s","shell":"/bin/sh","disposition":"regular"}\n' \
 			"$name" "$uid" "$gid" "$name" "$homes/$name" >"$tmp/userdb/$name.user"
 		printf '{"groupName":"%s","gid":%s}\n' "$name" "$gid" >"$tmp/userdb/$name.group"
@@ -280,8 +330,8 @@ must -- la user mod frank --must-change
 # carol: known to NSS (as another user database would make her), unknown
 # to the store.
 mkdir -m 700 "$homes/carol"
-nss_user carol $((uid_alice + 500)) $((uid_alice + 500))
-if [ "$nss_mode" = passwd ]; then
+nss_user carol $((uid_alice + 500)) $((uid_alice + 500)) 0
+if [ "$nss_mode" != userdb ]; then
 	# Only in the namespace's files, not in the store's local-passwd.
 	cat "$tmp/ns/passwd.add" >>"$tmp/ns/passwd"
 	cat "$tmp/ns/group.add" >>"$tmp/ns/group"
@@ -352,6 +402,9 @@ ns() {
 
 t_run -- ns sh -euc '
 	tmp=$1
+	if [ "$2" = module ]; then
+		mount -t overlay overlay -o "lowerdir=$tmp/etcov:/etc" /etc
+	fi
 	mount -t tmpfs -o mode=755 tmpfs /run
 	mkdir -m 755 /run/sshd
 	mount -t tmpfs -o mode=755 tmpfs /etc/pam.d
@@ -816,9 +869,9 @@ t_cmd -q -i "$pw_local" -o "^$local_user\$" 0 "Debian's su stack, by nobody: loc
 
 # passwd over common-password: pam_unix comes first and refuses alice (not
 # in /etc/shadow); pam_luciaauth reuses the current password pam_unix
-# asked for and changes it.  Only with the userdb stand-in: with the store
+# asked for and changes it.  Not with the passwd fallback: with the store
 # users in the namespace's /etc/passwd pam_unix would take them for its own.
-if [ "$nss_mode" = userdb ]; then
+if [ "$nss_mode" != passwd ]; then
 	t_cmd -q -i "$pw_alice"$'\n'"$pw_alice2"$'\n'"$pw_alice2" -E 'Current password:.*Current password:' \
 		-e 'updated successfully' 0 \
 		"Debian's passwd stack: alice (unprivileged) changes her password, asked once for the current one" \
