@@ -42,16 +42,27 @@
  * in a private mount namespace.  Without --unix-user the part is reported
  * as skipped (with WHY).
  *
- * Login storm: C threads, each with its own handles, take login numbers
+ * Login storm: C clients, each with its own handles, take login numbers
  * 0..L-1 from a shared counter; login k is user k % U: pam_start_confdir,
- * pam_authenticate, pam_open_session, pam_close_session, pam_end.  Reports
- * wall time, logins/s, errors (any result other than PAM_SUCCESS), latency,
- * CPU time (total, in the hash) and throughput / (cores / hash time), hash
- * time being the one-client mean of "hash" and cores the CPUs this process
- * may run on (target >= 90 %).  Then H hash-only verifications on C
- * threads (--hash-storm, default L / 4; 0 = skip): what the machine's cores
- * give when nothing but the hash runs, to tell the module's share of a
- * shortfall from the hardware's.
+ * pam_authenticate, pam_open_session, pam_close_session, pam_end.  The
+ * clients are forked processes (as every sshd, login or su is its own
+ * process) and/or threads of this process (--storm-mode).  Reports wall
+ * time, logins/s, errors (any result other than PAM_SUCCESS), latency, CPU
+ * time (all clients; in the hash) and throughput / (cores / hash time),
+ * hash time being the one-client mean of "hash" and cores the CPUs this
+ * process may run on (target >= 90 %); also the one-client hash CPU time /
+ * the storm's CPU time per login (the share the storm would reach with the
+ * cores to itself), and how much CPU other processes used meanwhile
+ * (/proc/stat), which makes a throughput figure inconclusive.  Then H
+ * hash-only verifications by C clients of the same kind (--hash-storm,
+ * default L / 4; 0 = skip): what the cores give when nothing but the hash
+ * runs, to tell the module's share of a shortfall from the machine's.
+ * --hash-slots K adds one more storm in which the wrapper lets at most K
+ * hashes run at a time (a process-shared semaphore): an experiment for a
+ * limit the module could enforce.
+ *
+ * The modules log through pam_syslog only; this program defines it too and
+ * copies the first lines to stderr before forwarding them.
  *
  * --calibrate-yescrypt FILE measures la_verify_password at the default
  * Argon2id cost and crypt_rn for yescrypt costs 1, 2, ... (crypt_gensalt_rn
@@ -158,30 +169,30 @@ static void check(struct la_store *st, la_rc rc, const char *what)
 
 static void usage(FILE *f, int code)
 {
-	fprintf(f,
-		"usage: " PROG " --module PATH [--n N] [--warmup W] [--clients C] [--logins L]\n"
-		"                 [--users U] [--hash-storm H] [--storm-mode M] [--hash-slots K]\n"
-		"                 [--unix-user NAME | --unix-skip WHY] [--dir DIR] [--keep] [--json]\n"
-		"       " PROG " --calibrate-yescrypt FILE [--json]\n"
-		"  --module PATH   pam_luciaauth.so to load (absolute path)\n"
-		"  --n N           one-client rounds (default 50)\n"
-		"  --warmup W      warm-up rounds (default 3)\n"
-		"  --clients C     storm threads (default 32)\n"
-		"  --logins L      storm logins in all (default 1000; 0 = no storm)\n"
-		"  --users U       store users (default 32)\n"
-		"  --hash-storm H  hash-only verifications by C clients (default L/4; 0 = skip)\n"
-		"  --storm-mode M  clients are processes, threads or both (default both)\n"
-		"  --hash-slots K  then one more storm with at most K hashes at a time\n"
-		"                  (an experiment; default 0 = none)\n"
-
-		"  --unix-user NAME  also time pam_unix.so for NAME (root; its password must be\n"
-		"                  the benchmark's, see bench/run-pam.sh)\n"
-		"  --unix-skip WHY why there is no pam_unix part (reported)\n"
-		"  --dir DIR       where to create the temporary directory ($TMPDIR or /tmp)\n"
-		"  --keep          do not remove it\n"
-		"  --json          JSON lines on stdout, the table on stderr\n"
-		"  --calibrate-yescrypt FILE  pick the yescrypt cost closest to the default\n"
-		"                  Argon2id and write such a hash of the benchmark password to FILE\n");
+	fprintf(
+	    f,
+	    "usage: " PROG " --module PATH [--n N] [--warmup W] [--clients C] [--logins L]\n"
+	    "                 [--users U] [--hash-storm H] [--storm-mode M] [--hash-slots K]\n"
+	    "                 [--unix-user NAME | --unix-skip WHY] [--dir DIR] [--keep] [--json]\n"
+	    "       " PROG " --calibrate-yescrypt FILE [--json]\n"
+	    "  --module PATH   pam_luciaauth.so to load (absolute path)\n"
+	    "  --n N           one-client rounds (default 50)\n"
+	    "  --warmup W      warm-up rounds (default 3)\n"
+	    "  --clients C     storm clients (default 32)\n"
+	    "  --logins L      storm logins in all (default 1000; 0 = no storm)\n"
+	    "  --users U       store users (default 32)\n"
+	    "  --hash-storm H  hash-only verifications by C clients (default L/4; 0 = skip)\n"
+	    "  --storm-mode M  clients are processes, threads or both (default both)\n"
+	    "  --hash-slots K  then one more storm with at most K hashes at a time\n"
+	    "                  (an experiment; default 0 = none)\n"
+	    "  --unix-user NAME  also time pam_unix.so for NAME (root; its password must be\n"
+	    "                  the benchmark's, see bench/run-pam.sh)\n"
+	    "  --unix-skip WHY why there is no pam_unix part (reported)\n"
+	    "  --dir DIR       where to create the temporary directory ($TMPDIR or /tmp)\n"
+	    "  --keep          do not remove it\n"
+	    "  --json          JSON lines on stdout, the table on stderr\n"
+	    "  --calibrate-yescrypt FILE  pick the yescrypt cost closest to the default\n"
+	    "                  Argon2id and write such a hash of the benchmark password to FILE\n");
 	exit(code);
 }
 
@@ -227,13 +238,14 @@ static double thread_cpu_s(void)
 typedef void (*vsyslog_fn)(const pam_handle_t *, int, const char *, va_list);
 static vsyslog_fn g_real_pam_vsyslog;
 static atomic_uint g_syslog_lines;
+static bool g_syslog_quiet; /* during the deliberate wrong-password check */
 #define SYSLOG_SHOWN 20
 
 void pam_syslog(const pam_handle_t *pamh, int priority, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (atomic_fetch_add(&g_syslog_lines, 1) < SYSLOG_SHOWN) {
+	if (!g_syslog_quiet && atomic_fetch_add(&g_syslog_lines, 1) < SYSLOG_SHOWN) {
 		char line[512];
 
 		va_start(ap, fmt);
@@ -370,7 +382,7 @@ static double median(double *v, size_t n)
 }
 
 static void write_file(const char *path, mode_t mode, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void write_file(const char *path, mode_t mode, const char *fmt, ...)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -590,8 +602,8 @@ static void stored_hash(const char *db_path, const char *key, char out[LA_HASH_M
 	int r = sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL);
 
 	if (r == SQLITE_OK)
-		r = sqlite3_prepare_v2(db, "SELECT hashed_password FROM auth_keys WHERE id = ?1", -1,
-				       &s, NULL);
+		r = sqlite3_prepare_v2(db, "SELECT hashed_password FROM auth_keys WHERE id = ?1",
+				       -1, &s, NULL);
 	if (r == SQLITE_OK)
 		r = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
 	if (r == SQLITE_OK)
@@ -717,19 +729,21 @@ static void one_login(const struct pam_ctx *p, const char *user, struct one_clie
 /* A wrong password must be refused: proof that the timed path checks it. */
 static void negative_check(const struct pam_ctx *p, const char *user)
 {
-	static const struct pam_conv wrong = {conv, (void *)(uintptr_t)"not the password"};
+	static const struct pam_conv wrong = {conv, (void *)(uintptr_t) "not the password"};
 	pam_handle_t *ph = NULL;
 	int rc = pam_start_confdir(p->service, user, &wrong, p->confdir, &ph);
 
 	pam_check(ph, rc, PAM_SUCCESS, "pam_start_confdir", user);
+	g_syslog_quiet = true; /* its "authentication failure" line is expected */
 	rc = pam_authenticate(ph, 0);
+	g_syslog_quiet = false;
 	pam_check(ph, rc, PAM_AUTH_ERR, "pam_authenticate with a wrong password", user);
 	pam_end(ph, rc);
 }
 
-static void run_one_client(const struct pam_ctx *lp, const struct pam_ctx *up,
-			   const char *user, const char *unix_user, const char *argon_hash,
-			   const char *unix_hash, size_t n, size_t warmup, struct one_client *o)
+static void run_one_client(const struct pam_ctx *lp, const struct pam_ctx *up, const char *user,
+			   const char *unix_user, const char *argon_hash, const char *unix_hash,
+			   size_t n, size_t warmup, struct one_client *o)
 {
 	size_t cap = n + 1;
 
@@ -774,8 +788,8 @@ static void run_one_client(const struct pam_ctx *lp, const struct pam_ctx *up,
 /* ---- login storm ---------------------------------------------------- */
 
 enum stage { ST_START, ST_AUTH, ST_OPEN, ST_CLOSE, ST_MAX };
-static const char *const stage_names[ST_MAX] = {"pam_start", "pam_authenticate",
-						"pam_open_session", "pam_close_session"};
+static const char *const stage_names[ST_MAX] = {"pam_start", "pam_authenticate", "pam_open_session",
+						"pam_close_session"};
 
 enum storm_mode { MODE_PROCESSES, MODE_THREADS };
 static const char *const mode_names[] = {"processes", "threads"};
@@ -802,8 +816,7 @@ struct storm {
 	double *latency;	   /* [logins], seconds */
 };
 
-static void storm_error(struct storm *s, enum stage st, const char *user, pam_handle_t *ph,
-			int rc)
+static void storm_error(struct storm *s, enum stage st, const char *user, pam_handle_t *ph, int rc)
 {
 	size_t i;
 
@@ -848,7 +861,8 @@ static void storm_work(struct storm *s, size_t idx)
 	while ((k = atomic_fetch_add(&s->next, 1)) < s->logins) {
 		if (s->hash) {
 			double t0 = mono_s();
-			la_rc rc = la_verify_password(BENCH_PASSWORD, s->hash, g_mem_kib, g_ops, NULL);
+			la_rc rc =
+			    la_verify_password(BENCH_PASSWORD, s->hash, g_mem_kib, g_ops, NULL);
 
 			if (rc != LA_OK)
 				storm_error(s, ST_AUTH, "la_verify_password", NULL, (int)rc);
@@ -881,7 +895,7 @@ struct storm_result {
 	enum storm_mode mode;
 	bool hash_only;
 	unsigned hash_slots;
-	double ceiling_per_s;		/* the hash-only storm of the same mode */
+	double ceiling_per_s;		 /* the hash-only storm of the same mode */
 	int64_t sessions_left, failures; /* in the store afterwards */
 	size_t clients, logins, users;
 	double wall_s, per_s;
@@ -892,7 +906,7 @@ struct storm_result {
 	double cpu_s, hash_cpu_s, rusage_user_s, rusage_sys_s;
 	unsigned long hash_n;
 	long vol_cs, invol_cs;
-	bool machine;		   /* the next two are known */
+	bool machine;		      /* the next two are known */
 	double other_busy_s, steal_s; /* other processes' CPU, hypervisor steal */
 };
 
@@ -969,6 +983,7 @@ static void start_processes(struct storm *s, size_t clients, struct rusage *r0, 
 		if (pids[i] < 0)
 			die("fork: %s", strerror(errno));
 		if (pids[i] == 0) {
+			g_dir[0] = '\0'; /* the parent cleans up, whatever happens here */
 			close(go[1]);
 			/* Released when the parent closes its end. */
 			while (read(go[0], &c, 1) < 0 && errno == EINTR)
@@ -990,12 +1005,11 @@ static void start_processes(struct storm *s, size_t clients, struct rusage *r0, 
 	free(pids);
 }
 
-static void run_storm(const struct pam_ctx *p, enum storm_mode mode, size_t clients,
-		      size_t logins, size_t users, const char *hash_only, unsigned slots,
-		      struct storm_result *out)
+static void run_storm(const struct pam_ctx *p, enum storm_mode mode, size_t clients, size_t logins,
+		      size_t users, const char *hash_only, unsigned slots, struct storm_result *out)
 {
-	size_t size = sizeof(struct storm) + clients * sizeof(struct wstat) +
-		      logins * sizeof(double);
+	size_t size =
+	    sizeof(struct storm) + clients * sizeof(struct wstat) + logins * sizeof(double);
 	struct storm *s = shared_alloc(size);
 	struct rusage r0, r1;
 	double t0 = 0, wall, busy0 = 0, steal0 = 0, busy1 = 0, steal1 = 0;
@@ -1134,8 +1148,8 @@ static int calibrate_yescrypt(const char *out_path, bool json)
 
 /* ---- output --------------------------------------------------------- */
 
-static void json_series(const char *impl, const char *op, const struct series *s,
-			const char *hash, const char *extra)
+static void json_series(const char *impl, const char *op, const struct series *s, const char *hash,
+			const char *extra)
 {
 	struct dist w = distribution(s->wall, s->n), c = distribution(s->cpu, s->n);
 
@@ -1264,7 +1278,8 @@ static void print_storm(FILE *f, const struct storm_result *r, unsigned cores, d
 	double ideal = (double)cores / hash_s, frac = r->per_s / ideal;
 	bool logins = !r->hash_only;
 
-	fprintf(f, "\n%s (%s", logins ? "Login storm" : "Hash-only storm (la_verify_password, no PAM)",
+	fprintf(f, "\n%s (%s",
+		logins ? "Login storm" : "Hash-only storm (la_verify_password, no PAM)",
 		mode_names[r->mode]);
 	if (r->hash_slots)
 		fprintf(f, ", at most %u hashes at a time", r->hash_slots);
@@ -1282,29 +1297,37 @@ static void print_storm(FILE *f, const struct storm_result *r, unsigned cores, d
 	if (logins && r->ceiling_per_s > 0)
 		fprintf(f, "\n  vs the hash-only storm in the same mode (%.1f /s): %.1f %%",
 			r->ceiling_per_s, r->per_s / r->ceiling_per_s * 100);
-	fprintf(f, "\n  CPU per %s %.2f ms: one-client hash CPU %.2f ms / that = %.1f %% (the share "
-		   "of ideal with the cores to ourselves)",
+	fprintf(f,
+		"\n  CPU per %s %.2f ms: one-client hash CPU %.2f ms / that = %.1f %% (the share "
+		"of ideal with the cores to ourselves)",
 		logins ? "login" : "verification", cpu_per_op(r) * 1e3, hash_cpu_s * 1e3,
 		hash_cpu_s / cpu_per_op(r) * 100);
-	fprintf(f, "\n  latency ms: mean %.1f, p50 %.1f, p99 %.1f, max %.1f\n", r->latency.mean / 1e3,
-		r->latency.p50 / 1e3, r->latency.p99 / 1e3, r->latency.max / 1e3);
-	fprintf(f, "  CPU: user %.2f s + sys %.2f s (%.0f %% of %u cores x wall); in the hash "
-		   "%.2f s (%lu calls, %.2f ms CPU each)",
+	fprintf(f, "\n  latency ms: mean %.1f, p50 %.1f, p99 %.1f, max %.1f\n",
+		r->latency.mean / 1e3, r->latency.p50 / 1e3, r->latency.p99 / 1e3,
+		r->latency.max / 1e3);
+	fprintf(f,
+		"  CPU: user %.2f s + sys %.2f s (%.0f %% of %u cores x wall); in the hash "
+		"%.2f s (%lu calls, %.2f ms CPU each)",
 		r->rusage_user_s, r->rusage_sys_s,
 		(r->rusage_user_s + r->rusage_sys_s) / (r->wall_s * cores) * 100, cores,
-		r->hash_cpu_s, r->hash_n, r->hash_n ? r->hash_cpu_s / (double)r->hash_n * 1e3 : 0.0);
+		r->hash_cpu_s, r->hash_n,
+		r->hash_n ? r->hash_cpu_s / (double)r->hash_n * 1e3 : 0.0);
 	if (logins)
 		fprintf(f, ", the rest %.2f ms CPU per login",
-			(r->rusage_user_s + r->rusage_sys_s - r->hash_cpu_s) / (double)r->logins * 1e3);
-	fprintf(f, "\n  context switches: %ld voluntary, %ld involuntary\n", r->vol_cs, r->invol_cs);
+			(r->rusage_user_s + r->rusage_sys_s - r->hash_cpu_s) / (double)r->logins *
+			    1e3);
+	fprintf(f, "\n  context switches: %ld voluntary, %ld involuntary\n", r->vol_cs,
+		r->invol_cs);
 	if (r->machine)
-		fprintf(f, "  meanwhile other processes used %.0f %% and the hypervisor stole %.0f %% "
-			   "of %u cores x wall\n",
+		fprintf(f,
+			"  meanwhile other processes used %.0f %% and the hypervisor stole %.0f %% "
+			"of %u cores x wall\n",
 			r->other_busy_s / (r->wall_s * cores) * 100,
 			r->steal_s / (r->wall_s * cores) * 100, cores);
 	if (logins)
-		fprintf(f, "  afterwards: %lld sessions left in the store (expect 0), %lld recorded "
-			   "failures (expect 0)\n",
+		fprintf(f,
+			"  afterwards: %lld sessions left in the store (expect 0), %lld recorded "
+			"failures (expect 0)\n",
 			(long long)r->sessions_left, (long long)r->failures);
 	for (size_t i = 0; i < r->n_shown; i++)
 		fprintf(f, "  error: %s\n", r->shown[i]);
@@ -1336,8 +1359,8 @@ static void json_storm(const struct storm_result *r, unsigned cores, double hash
 		printf("\"target_fraction\":0.9,\"pass\":%s,",
 		       frac >= 0.9 && r->errors == 0 ? "true" : "false");
 		if (r->ceiling_per_s > 0)
-			printf("\"hash_storm_per_s\":%.2f,\"vs_hash_storm\":%.4f,", r->ceiling_per_s,
-			       r->per_s / r->ceiling_per_s);
+			printf("\"hash_storm_per_s\":%.2f,\"vs_hash_storm\":%.4f,",
+			       r->ceiling_per_s, r->per_s / r->ceiling_per_s);
 	}
 	printf("\"latency_mean_ms\":%.2f,\"latency_p50_ms\":%.2f,\"latency_p99_ms\":%.2f,"
 	       "\"latency_max_ms\":%.2f,\"cpu_user_s\":%.3f,\"cpu_sys_s\":%.3f,"
@@ -1435,9 +1458,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--n") && strcmp(a, "--warmup") && strcmp(a, "--clients") &&
 			   strcmp(a, "--logins") && strcmp(a, "--users") &&
 			   strcmp(a, "--hash-storm") && strcmp(a, "--unix-user") &&
-			   strcmp(a, "--unix-skip") && strcmp(a, "--dir") && strcmp(a, "--module") &&
-			   strcmp(a, "--calibrate-yescrypt") && strcmp(a, "--storm-mode") &&
-			   strcmp(a, "--hash-slots")) {
+			   strcmp(a, "--unix-skip") && strcmp(a, "--dir") &&
+			   strcmp(a, "--module") && strcmp(a, "--calibrate-yescrypt") &&
+			   strcmp(a, "--storm-mode") && strcmp(a, "--hash-slots")) {
 			fprintf(stderr, PROG ": unknown option: %s\n", a);
 			usage(stderr, 2);
 		} else if (!v) {
@@ -1475,12 +1498,13 @@ int main(int argc, char **argv)
 				else if (!strcmp(v, "both"))
 					modes = 3;
 				else {
-					fprintf(stderr, PROG ": --storm-mode: processes, threads or "
-							"both, not %s\n", v);
+					fprintf(stderr,
+						PROG ": --storm-mode: processes, threads or "
+						     "both, not %s\n",
+						v);
 					usage(stderr, 2);
 				}
-			}
-			else
+			} else
 				calibrate = v;
 		}
 	}
@@ -1561,10 +1585,10 @@ int main(int argc, char **argv)
 	run_one_client(&lp, &up, user0, unix_user, argon_hash, unix_hash, n, warmup, &o);
 	if (!o.auth.split)
 		fprintf(stderr, PROG ": warning: the module's hash did not come through the "
-				"interposed crypto_pwhash_str_verify; no in-call split\n");
+				     "interposed crypto_pwhash_str_verify; no in-call split\n");
 	if (o.unix_on && !o.unix_auth.split)
 		fprintf(stderr, PROG ": warning: pam_unix's hash did not come through the "
-				"interposed crypt_r; no in-call split\n");
+				     "interposed crypt_r; no in-call split\n");
 	hash_s = series_mean(&o.hash) / 1e6;
 	hash_cpu_s = distribution(o.hash.cpu, o.hash.n).mean / 1e6;
 
@@ -1579,7 +1603,8 @@ int main(int argc, char **argv)
 		pam->failures = count_rows(db, "SELECT count(*) FROM auth_failures");
 		if (hstorm) {
 			hash = &runs[n_runs++];
-			run_storm(&lp, (enum storm_mode)m, clients, hstorm, users, argon_hash, 0, hash);
+			run_storm(&lp, (enum storm_mode)m, clients, hstorm, users, argon_hash, 0,
+				  hash);
 			pam->ceiling_per_s = hash->per_s;
 		}
 	}
@@ -1596,8 +1621,9 @@ int main(int argc, char **argv)
 	}
 
 	tf = json ? stderr : stdout;
-	fprintf(tf, IMPL ": %s via pam_start_confdir; store defaults (argon2id %s, "
-		    "synchronous=NORMAL, WAL) in %s; %u cores\n",
+	fprintf(tf,
+		IMPL ": %s via pam_start_confdir; store defaults (argon2id %s, "
+		     "synchronous=NORMAL, WAL) in %s; %u cores\n",
 		module, o.argon_params, g_dir, cores);
 	print_one_client(tf, &o, unix_skip);
 	for (size_t i = 0; i < n_runs; i++)
@@ -1610,7 +1636,8 @@ int main(int argc, char **argv)
 		printf("{\"impl\":\"" IMPL "\",\"op\":\"settings\",\"cores\":%u,\"n\":%zu,"
 		       "\"warmup\":%zu,\"clients\":%zu,\"logins\":%zu,\"users\":%zu,"
 		       "\"hash_storm\":%zu,\"hash_slots\":%u,\"sqlite\":\"%s\",\"load\":",
-		       cores, n, warmup, clients, logins, users, hstorm, slots, sqlite3_libversion());
+		       cores, n, warmup, clients, logins, users, hstorm, slots,
+		       sqlite3_libversion());
 		json_str(stdout, load_start);
 		printf(",\"dir\":");
 		json_str(stdout, g_dir);

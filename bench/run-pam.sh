@@ -319,9 +319,9 @@ if storms:
               "time other processes on the machine used during the storm, as a share of cores × "
               "wall (from /proc/stat); above 10 % the run is marked *busy machine* and its "
               "throughput is not conclusive. *CPU per login* is the CPU time (user + system, "
-              "all clients) per login; one-client hash CPU time ÷ it is the share of ideal the storm would "
-              "reach with the cores to itself and none idle, a figure that other load disturbs "
-              "less." if hsh else "")
+              "all clients) per login; the one-client hash CPU time ÷ it is the share of "
+              "ideal the storm would reach with the cores to itself and none idle, a figure "
+              "that other load disturbs less." if hsh else "")
     left = [s for s in storms if s.get("sessions_left") or s.get("auth_failures")]
     if left:
         md.append(f"\nAfter the storms: {left[-1]['sessions_left']} sessions left, "
