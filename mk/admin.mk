@@ -1,0 +1,1 @@
+# ---- admin (included from Makefile.am) ----

@@ -1,0 +1,1 @@
+# ---- chkpwd (included from Makefile.am) ----

@@ -1,0 +1,1 @@
+# ---- daemon (included from Makefile.am) ----

@@ -1,0 +1,1 @@
+# ---- fuzz (included from Makefile.am) ----

@@ -1,0 +1,1 @@
+# ---- import (included from Makefile.am) ----
