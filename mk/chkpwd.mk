@@ -1,1 +1,32 @@
 # ---- chkpwd (included from Makefile.am) ----
+# luciaauth-chkpwd(8): the setuid-root helper that lets an unprivileged
+# caller (a screen locker) check its own password; pam_luciaauth.so runs it
+# when it cannot open the master database.  Where a distribution keeps such
+# helpers (Debian: unix_chkpwd in /usr/sbin, but helpers only PAM runs
+# belong in libexec, outside PATH): $(libexecdir)/luciaauth.
+chkpwddir = $(libexecdir)/luciaauth
+chkpwd_PROGRAMS = tools/luciaauth-chkpwd
+tools_luciaauth_chkpwd_SOURCES = tools/luciaauth_chkpwd.c
+tools_luciaauth_chkpwd_CFLAGS = $(AM_CFLAGS) -fPIE $(SODIUM_CFLAGS)
+tools_luciaauth_chkpwd_LDFLAGS = $(AM_LDFLAGS) -pie
+# Linked statically against the private library: a setuid program should
+# not depend on where libluciaauth.so is found at run time.
+tools_luciaauth_chkpwd_LDADD = storage/libluciaauth_core.la $(SODIUM_LIBS)
+storage_libluciaauth_core_la_SOURCES += storage/la_chkpwd.c
+
+pam_module_pam_luciaauth_la_SOURCES += pam_module/pam_luciaauth_chkpwd.c
+pam_module_pam_luciaauth_la_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DLA_CHKPWD_PATH='"$(chkpwddir)/luciaauth-chkpwd"'
+dist_man_MANS += man/luciaauth-chkpwd.8
+
+# setuid root, as Linux-PAM installs unix_chkpwd.  A non-root "make install"
+# (a package build into DESTDIR) cannot chown: it leaves mode 0755 and says
+# so; the package's postinst or dpkg-statoverride sets 4755 root:root.
+install-exec-hook: install-chkpwd-setuid
+install-chkpwd-setuid:
+	@f='$(DESTDIR)$(chkpwddir)/luciaauth-chkpwd'; \
+	if [ "`id -u`" = 0 ] && chown root:root "$$f"; then \
+		echo "chmod 4755 $$f"; chmod 4755 "$$f"; \
+	else \
+		echo "WARNING: $$f is not setuid root (make install as root to do that)"; \
+	fi

@@ -36,6 +36,7 @@ struct call {
 	const char *user;
 	struct la_store *st;
 	int pam_rc; /* result when setup failed */
+	bool delegate; /* no store access: authenticate through luciaauth-chkpwd */
 };
 
 static bool setup(pam_handle_t *pamh, int flags, int argc, const char **argv, enum pla_group g,
@@ -52,7 +53,8 @@ static bool setup(pam_handle_t *pamh, int flags, int argc, const char **argv, en
 			c->pam_rc = pla_pam_code(&c->o, g, LA_E_NOUSER);
 		return false;
 	}
-	c->st = pla_open(pamh, &c->o);
+	c->st = g == PLA_AUTH ? pla_open_or_delegate(pamh, &c->o, &c->delegate)
+			      : pla_open(pamh, &c->o);
 	if (!c->st) {
 		c->pam_rc = pla_pam_code(&c->o, g, LA_E_NOSTORE);
 		return false;
@@ -66,42 +68,68 @@ static int finish(struct call *c, int rc)
 	return rc;
 }
 
+/* Authenticate in-process: the store is open.  Sets *rc; returns the PAM
+ * status of getting the password. */
+static int check_here(pam_handle_t *pamh, struct call *c, struct la_user *u, la_rc *rc)
+{
+	const char *pw = NULL;
+	int r;
+
+	/* MUST 2: a local or out-of-range name is never authenticated here;
+	 * every name is asked for a password so that none stands out. */
+	*rc = pla_our_user(c->st, c->user, u);
+	if (*rc == LA_OK || *rc == LA_E_NOUSER) {
+		r = pam_get_authtok(pamh, PAM_AUTHTOK, &pw, NULL);
+		if (r != PAM_SUCCESS)
+			return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
+	}
+	if (*rc == LA_OK || (*rc == LA_E_NOUSER && la_user_by_name(c->st, c->user, u) != LA_OK))
+		/* Unknown users cost a dummy verification, like a wrong password. */
+		*rc = la_authenticate(c->st, LA_IDENT_USERNAME, c->user, pw, u);
+	if (*rc == LA_OK)
+		*rc = la_user_check_servable(c->st, u);
+	/* An administrative lock refuses the password itself, as a '!' hash
+	 * does for pam_unix: the account stack may not get to say no (a
+	 * must-change user can be waved through by pam_unix's account). */
+	if (*rc == LA_OK && u->locked)
+		*rc = LA_E_DISABLED;
+	return PAM_SUCCESS;
+}
+
+/* Without privilege: the setuid helper checks the caller's own password
+ * and does the lockout accounting (luciaauth-chkpwd(8)). */
+static int check_helper(pam_handle_t *pamh, struct call *c, la_rc *rc)
+{
+	const char *pw = NULL;
+	int r = pam_get_authtok(pamh, PAM_AUTHTOK, &pw, NULL);
+
+	if (r != PAM_SUCCESS)
+		return r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r;
+	*rc = pla_chkpwd(pamh, &c->o, c->user, pw);
+	return PAM_SUCCESS;
+}
+
 PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	struct call c;
 	struct la_user u;
-	const char *pw = NULL;
-	la_rc rc;
+	la_rc rc = LA_E_INTERNAL;
 	int r;
 
-	if (!setup(pamh, flags, argc, argv, PLA_AUTH, &c))
+	if (!setup(pamh, flags, argc, argv, PLA_AUTH, &c) && !c.delegate)
 		return c.pam_rc;
 	if (!c.o.nodelay)
 		pam_fail_delay(pamh, 2000000);
-	/* MUST 2: a local or out-of-range name is never authenticated here;
-	 * every name is asked for a password so that none stands out. */
-	rc = pla_our_user(c.st, c.user, &u);
-	if (rc == LA_OK || rc == LA_E_NOUSER) {
-		r = pam_get_authtok(pamh, PAM_AUTHTOK, &pw, NULL);
-		if (r != PAM_SUCCESS)
-			return finish(&c, r == PAM_CONV_AGAIN ? PAM_INCOMPLETE : r);
-	}
-	if (rc == LA_OK || (rc == LA_E_NOUSER && la_user_by_name(c.st, c.user, &u) != LA_OK))
-		/* Unknown users cost a dummy verification, like a wrong password. */
-		rc = la_authenticate(c.st, LA_IDENT_USERNAME, c.user, pw, &u);
-	if (rc == LA_OK)
-		rc = la_user_check_servable(c.st, &u);
-	/* An administrative lock refuses the password itself, as a '!' hash
-	 * does for pam_unix: the account stack may not get to say no (a
-	 * must-change user can be waved through by pam_unix's account). */
-	if (rc == LA_OK && u.locked)
-		rc = LA_E_DISABLED;
+	r = c.delegate ? check_helper(pamh, &c, &rc) : check_here(pamh, &c, &u, &rc);
+	if (r != PAM_SUCCESS)
+		return finish(&c, r);
 	if (rc == LA_E_AUTH || rc == LA_E_LOCKED || rc == LA_E_DISABLED)
 		pla_log_failure(pamh, c.user, "authentication failure");
 	else if ((rc == LA_E_NOUSER || rc == LA_E_NOKEY) && c.o.audit)
 		pla_log_failure(pamh, c.user, "check pass; user unknown");
 	else if (rc != LA_OK && rc != LA_E_NOUSER && rc != LA_E_NOKEY)
-		pam_syslog(pamh, LOG_ERR, "%s: %s", la_strerror(rc), la_store_errmsg(c.st));
+		pam_syslog(pamh, LOG_ERR, "%s: %s", la_strerror(rc),
+			   c.st ? la_store_errmsg(c.st) : "through luciaauth-chkpwd");
 	if (rc == LA_E_LOCKED)
 		pla_tell(pamh, &c.o, PAM_ERROR_MSG,
 			 "The account is locked due to too many failed logins.");

@@ -22,6 +22,7 @@ struct pla_opts {
 	bool revoke_sessions; /* password change signs out other sessions */
 	bool nodelay;     /* no pam_fail_delay on failure */
 	bool silent;      /* PAM_SILENT was passed */
+	char chkpwd[LA_PATH_MAX]; /* the helper (LA_CHKPWD_PATH or chkpwd=) */
 };
 
 /* Read the config file (config= or /etc/luciaauth.conf), then apply the
@@ -33,6 +34,18 @@ PLA_HIDDEN bool pla_parse_args(pam_handle_t *pamh, int flags, int argc, const ch
 
 /* Open the store; logs the reason and returns NULL when it is unusable. */
 PLA_HIDDEN struct la_store *pla_open(pam_handle_t *pamh, const struct pla_opts *o);
+
+/* Open the store; when that fails for a caller without privilege, sets
+ * *delegate instead of logging: authentication then goes through
+ * pla_chkpwd().  Otherwise as pla_open. */
+PLA_HIDDEN struct la_store *pla_open_or_delegate(pam_handle_t *pamh, const struct pla_opts *o,
+						 bool *delegate);
+
+/* Check user's password through luciaauth-chkpwd(8): LA_OK, LA_E_AUTH,
+ * LA_E_NOUSER, LA_E_LOCKED, or LA_E_NOSTORE for anything else
+ * (pam_luciaauth_chkpwd.c). */
+PLA_HIDDEN la_rc pla_chkpwd(pam_handle_t *pamh, const struct pla_opts *o, const char *user,
+			    const char *pw);
 
 /* The user of the transaction if it is one of ours and may be served
  * (la_user_check_servable).  Returns LA_OK, LA_E_NOUSER, or a store error. */

@@ -76,6 +76,7 @@ bool pla_parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 
 	memset(o, 0, sizeof(*o));
 	o->silent = (flags & PAM_SILENT) != 0;
+	snprintf(o->chkpwd, sizeof(o->chkpwd), "%s", LA_CHKPWD_PATH);
 	la_config_defaults(&o->cfg);
 	for (int i = 0; i < argc; i++)
 		if (strncmp(argv[i], "config=", 7) == 0)
@@ -86,6 +87,10 @@ bool pla_parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		return false;
 	}
 	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "chkpwd=", 7) == 0 && argv[i][7] == '/') {
+			snprintf(o->chkpwd, sizeof(o->chkpwd), "%s", argv[i] + 7);
+			continue;
+		}
 		if (strncmp(argv[i], "config=", 7) == 0 || flag_arg(argv[i], o) ||
 		    config_arg(pamh, argv[i], o))
 			continue;
@@ -104,6 +109,28 @@ struct la_store *pla_open(pam_handle_t *pamh, const struct pla_opts *o)
 	pam_syslog(pamh, LOG_ERR, "store unavailable: %s: %s", la_strerror(rc),
 		   la_store_errmsg(st));
 	la_store_close(st);
+	return NULL;
+}
+
+struct la_store *pla_open_or_delegate(pam_handle_t *pamh, const struct pla_opts *o,
+				      bool *delegate)
+{
+	struct la_store *st = NULL;
+	la_rc rc;
+
+	*delegate = false;
+	if (geteuid() == 0)
+		return pla_open(pamh, o);
+	rc = la_store_open(&o->cfg, 0, &st);
+	if (rc == LA_OK)
+		return st; /* a store this caller may read (tests, a private store) */
+	/* Without privilege the master database is out of reach by design:
+	 * not an error worth a log line on every screen unlock. */
+	if (o->debug)
+		pam_syslog(pamh, LOG_DEBUG, "store not readable (%s): using %s", la_strerror(rc),
+			   o->chkpwd);
+	la_store_close(st);
+	*delegate = true;
 	return NULL;
 }
 

@@ -291,6 +291,27 @@ LA_PUBLIC la_rc la_authenticate(struct la_store *st, enum la_ident how, const ch
 /* Account state: OK, DISABLED, EXPIRED, MUST_CHANGE (checked in that order). */
 LA_PUBLIC la_rc la_account_check(struct la_store *st, const struct la_user *u) LA_WUR;
 
+/* ---- luciaauth-chkpwd: a caller's own password -------------------- */
+/* Exit statuses of luciaauth-chkpwd(8); pam_luciaauth maps them back. */
+#define LA_CHKPWD_OK 0        /* the password is right */
+#define LA_CHKPWD_AUTH 1      /* wrong password (or account locked by an admin) */
+#define LA_CHKPWD_REFUSED 2   /* usage, tty on stdin, another user's name, ... */
+#define LA_CHKPWD_UNKNOWN 3   /* the caller is not a store user */
+#define LA_CHKPWD_UNAVAIL 5   /* store missing, unreadable or broken */
+#define LA_CHKPWD_LOCKED 6    /* locked out after too many failures */
+
+/* Verify the password of the store user whose uid is caller_uid, named
+ * name by the caller, through la_authenticate (lockout, rehash, dummy work
+ * for unknown callers).  LA_E_PERM, without touching anybody's counters,
+ * when name is not the caller's own user name.  Otherwise as
+ * la_authenticate, plus DISABLED for an account locked by an admin. */
+LA_PUBLIC la_rc la_check_own_password(struct la_store *st, uint32_t caller_uid, const char *name,
+				      const char *password, struct la_user *out) LA_WUR;
+/* la_rc of la_check_own_password (or of opening the store) -> exit status,
+ * and an exit status -> the la_rc it stands for (unexpected -> NOSTORE). */
+LA_PUBLIC int la_chkpwd_status(la_rc rc);
+LA_PUBLIC la_rc la_chkpwd_rc(int status);
+
 /* ---- sessions ------------------------------------------------------- */
 enum la_session_state { LA_SESSION_ACTIVE, LA_SESSION_IDLE, LA_SESSION_DEAD };
 
