@@ -30,3 +30,16 @@ install-chkpwd-setuid:
 	else \
 		echo "WARNING: $$f is not setuid root (make install as root to do that)"; \
 	fi
+
+# Lockout under concurrency: 32 processes against one user; the password
+# checks are counted through --wrap (the storage library is static here).
+if HAVE_CHECK
+check_PROGRAMS += tests/check_lockout_race
+tests_check_lockout_race_SOURCES = tests/check_lockout_race.c tests/check_fixture.c \
+	tests/check_la.h
+tests_check_lockout_race_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SQLITE_CFLAGS)
+tests_check_lockout_race_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=crypto_pwhash_str_verify
+tests_check_lockout_race_LDADD = storage/libluciaauth_core.la $(CHECK_LIBS) $(SQLITE_LIBS) \
+	$(SODIUM_LIBS)
+TESTS += tests/check_lockout_race
+endif

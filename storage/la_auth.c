@@ -11,11 +11,19 @@
  *     users run in parallel.
  *  5. A key without a hash is accepted only with no password, and never
  *     for the provider "password".
+ *  6. No more passwords of a user are checked than the lockout allows:
+ *     before the slow hash, a sign-in takes one of the user's
+ *     deny - failures slots (a row in auth_pending), or waits for one, or
+ *     gets LOCKED without a check once the lock is set.  So N concurrent
+ *     wrong passwords cost exactly deny checks, and concurrent right ones
+ *     never lock (they only queue).  A slot whose process died counts as
+ *     a failure once it is older than LA_PENDING_STALE_MS.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -33,6 +41,15 @@ static const char SQL_FAILURES_PRUNE[] = "DELETE FROM auth_failures WHERE user_i
 static const char SQL_FAILURE_INSERT[] = "INSERT INTO auth_failures (user_id, at) VALUES (?1, ?2)";
 static const char SQL_FAILURE_COUNT[] = "SELECT count(*) FROM auth_failures WHERE user_id = ?1";
 static const char SQL_FAILURES_CLEAR[] = "DELETE FROM auth_failures WHERE user_id = ?1";
+static const char SQL_PENDING_ADD[] = "INSERT INTO auth_pending (user_id, at) VALUES (?1, ?2)";
+static const char SQL_PENDING_COUNT[] = "SELECT count(*) FROM auth_pending WHERE user_id = ?1";
+static const char SQL_PENDING_DEL[] = "DELETE FROM auth_pending WHERE rowid = ?2 AND user_id = ?1";
+/* Dead processes' slots become failures (MUST 6), at their own time. */
+static const char SQL_PENDING_TO_FAILURES[] =
+	"INSERT INTO auth_failures (user_id, at)"
+	" SELECT user_id, at FROM auth_pending WHERE user_id = ?1 AND at < ?2";
+static const char SQL_PENDING_STALE_DEL[] =
+	"DELETE FROM auth_pending WHERE user_id = ?1 AND at < ?2";
 static const char SQL_REHASH[] =
 	"UPDATE auth_keys SET hashed_password = ?2 WHERE id = ?1 AND hashed_password = ?3";
 
@@ -195,8 +212,10 @@ static la_rc record_success(struct la_store *st, const char *user_id, const stru
 	return store_step_done(st, s, "rehash");
 }
 
-/* MUST 2: one transaction re-reads the counters and records the result. */
-static la_rc record(struct la_store *st, const struct la_user *u, const struct attempt *a)
+/* MUST 2: one transaction re-reads the counters and records the result,
+ * and gives back the slot (MUST 6). */
+static la_rc record(struct la_store *st, const struct la_user *u, const struct attempt *a,
+		    int64_t slot)
 {
 	int64_t now = la_store_now(st), until = 0;
 	la_rc rc, result = a->ok ? LA_OK : LA_E_AUTH;
@@ -204,7 +223,10 @@ static la_rc record(struct la_store *st, const struct la_user *u, const struct a
 	rc = store_begin(st);
 	if (rc != LA_OK)
 		return rc;
-	rc = query_user(st, SQL_LOCKOUT_GET, u->id, &until);
+	if (slot)
+		rc = exec_user(st, SQL_PENDING_DEL, u->id, slot);
+	if (rc == LA_OK)
+		rc = query_user(st, SQL_LOCKOUT_GET, u->id, &until);
 	if (rc == LA_OK && st->cfg.deny && until > now)
 		result = LA_E_LOCKED;
 	else if (rc == LA_OK && a->ok)
@@ -218,6 +240,104 @@ static la_rc record(struct la_store *st, const struct la_user *u, const struct a
 	return rc != LA_OK ? rc : result;
 }
 
+/* ---- MUST 6: slots for password checks under way --------------------- */
+
+#define LA_PENDING_STALE_MS (60 * 1000)   /* no check takes this long */
+#define LA_PENDING_WAIT_MS (30 * 1000)    /* give up waiting for a slot */
+
+/* Inside a transaction: end an expired lock (its failures are spent, as in
+ * count_failure), turn dead slots into failures, forget old failures.
+ * *until is the lock in force (0 = none). */
+static la_rc slot_housekeeping(struct la_store *st, const char *user_id, int64_t now,
+			       int64_t *until)
+{
+	la_rc rc = query_user(st, SQL_LOCKOUT_GET, user_id, until);
+
+	if (rc == LA_OK && *until && *until <= now) {
+		*until = 0;
+		rc = exec_user(st, SQL_FAILURES_CLEAR, user_id, 0);
+		if (rc == LA_OK)
+			rc = exec_user(st, SQL_LOCKOUT_CLEAR, user_id, 0);
+	}
+	if (rc == LA_OK)
+		rc = exec_user(st, SQL_PENDING_TO_FAILURES, user_id, now - LA_PENDING_STALE_MS);
+	if (rc == LA_OK)
+		rc = exec_user(st, SQL_PENDING_STALE_DEL, user_id, now - LA_PENDING_STALE_MS);
+	if (rc == LA_OK)
+		rc = exec_user(st, SQL_FAILURES_PRUNE, user_id, now - st->cfg.fail_interval_ms);
+	return rc;
+}
+
+/* One try: *slot = the new row's id, or 0 when every slot is taken. */
+static la_rc try_reserve(struct la_store *st, const char *user_id, int64_t *slot)
+{
+	int64_t now = la_store_now(st), until = 0, n_fail = 0, n_pend = 0;
+	la_rc rc = store_begin(st), result = LA_OK;
+
+	*slot = 0;
+	if (rc != LA_OK)
+		return rc;
+	rc = slot_housekeeping(st, user_id, now, &until);
+	if (rc == LA_OK && until > now)
+		result = LA_E_LOCKED;
+	if (rc == LA_OK && !until)
+		rc = query_user(st, SQL_FAILURE_COUNT, user_id, &n_fail);
+	if (rc == LA_OK && !until)
+		rc = query_user(st, SQL_PENDING_COUNT, user_id, &n_pend);
+	if (rc == LA_OK && !until && n_fail >= (int64_t)st->cfg.deny) {
+		/* Dead slots just made up the count. */
+		rc = exec_user(st, SQL_LOCKOUT_PUT, user_id, now + st->cfg.unlock_time_ms);
+		result = LA_E_LOCKED;
+	} else if (rc == LA_OK && !until && n_fail + n_pend < (int64_t)st->cfg.deny) {
+		rc = exec_user(st, SQL_PENDING_ADD, user_id, now);
+		*slot = sqlite3_last_insert_rowid(st->db);
+	}
+	if (rc == LA_OK)
+		rc = store_commit(st);
+	else
+		store_rollback(st);
+	if (rc != LA_OK)
+		*slot = 0;
+	return rc != LA_OK ? rc : result;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Take a slot, waiting while the checks under way decide whether the user
+ * gets locked.  LA_OK (*slot set), LOCKED, BUSY, or a store error. */
+static la_rc reserve(struct la_store *st, const char *user_id, int64_t *slot)
+{
+	int64_t start = mono_ms();
+	long nap_ns = 2 * 1000 * 1000;
+
+	for (;;) {
+		la_rc rc = try_reserve(st, user_id, slot);
+
+		if (rc != LA_OK || *slot)
+			return rc;
+		if (mono_ms() - start > LA_PENDING_WAIT_MS)
+			return store_fail(st, LA_E_BUSY, "too many sign-ins of one user under way");
+		nanosleep(&(struct timespec){ .tv_nsec = nap_ns }, NULL);
+		if (nap_ns < 32 * 1000 * 1000)
+			nap_ns *= 2;
+	}
+}
+
+/* Give a slot back when no result is recorded (the check itself failed). */
+static void release(struct la_store *st, const char *user_id, int64_t slot)
+{
+	/* If even that fails, the leftover slot turns into one failure
+	 * later: fail closed. */
+	if (slot)
+		(void)exec_user(st, SQL_PENDING_DEL, user_id, slot);
+}
+
 static void wipe_attempt(struct attempt *a)
 {
 	sodium_memzero(a, sizeof(*a));
@@ -227,6 +347,7 @@ la_rc la_authenticate(struct la_store *st, enum la_ident how, const char *ident,
 		      const char *password, struct la_user *out)
 {
 	struct attempt a;
+	int64_t slot = 0;
 	la_rc rc;
 
 	store_clear_error(st);
@@ -246,10 +367,19 @@ la_rc la_authenticate(struct la_store *st, enum la_ident how, const char *ident,
 		rc = store_fail(st, LA_E_LOCKED, "too many failed sign-ins"); /* MUST 1 */
 		goto out;
 	}
+	if (a.has_hash && st->cfg.deny) {
+		rc = reserve(st, out->id, &slot); /* MUST 6 */
+		if (rc == LA_E_LOCKED)
+			store_fail(st, rc, "too many failed sign-ins");
+		if (rc != LA_OK)
+			goto out;
+	}
 	rc = verify(st, password, &a);
-	if (rc != LA_OK)
+	if (rc != LA_OK) {
+		release(st, out->id, slot);
 		goto out;
-	rc = a.has_hash ? record(st, out, &a) : (a.ok ? LA_OK : LA_E_AUTH);
+	}
+	rc = a.has_hash ? record(st, out, &a, slot) : (a.ok ? LA_OK : LA_E_AUTH);
 	if (rc == LA_OK && a.has_hash)
 		rc = la_user_by_id(st, out->id, out); /* counters were just cleared */
 	if (rc == LA_E_AUTH)

@@ -13,7 +13,7 @@
 #define LA_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 #define LA_STMT_CACHE 64
-#define LA_SCHEMA_VERSION 1
+#define LA_SCHEMA_VERSION 2
 #define LA_DB_NAME "luciaauth.db"
 
 struct la_stmt_slot {

@@ -70,6 +70,13 @@ static const char *const migrations[LA_SCHEMA_VERSION] = {
 	 * which are never handed out again. */
 	"CREATE TABLE id_alloc (kind TEXT NOT NULL PRIMARY KEY, next INTEGER NOT NULL);"
 	"CREATE TABLE retired_ids (id INTEGER NOT NULL PRIMARY KEY);",
+	/* 1 -> 2: sign-ins whose password check is under way (la_auth.c MUST
+	 * 6): at most deny - failures of them per user, so that concurrent
+	 * wrong passwords cannot all be checked before the lock is set. */
+	"CREATE TABLE auth_pending ("
+	"  user_id TEXT NOT NULL REFERENCES users(id),"
+	"  at INTEGER NOT NULL);"
+	"CREATE INDEX auth_pending_user ON auth_pending(user_id, at);",
 };
 
 static la_rc read_version(struct la_store *st, int *version)

@@ -443,6 +443,7 @@ static const char *const SQL_DELETE_USER[] = {
 	"DELETE FROM group_members WHERE user_id = ?1",
 	"DELETE FROM lockout WHERE user_id = ?1",
 	"DELETE FROM auth_failures WHERE user_id = ?1",
+	"DELETE FROM auth_pending WHERE user_id = ?1",
 	"DELETE FROM groups WHERE user_private = 1 AND name = ?2"
 	" AND NOT EXISTS (SELECT 1 FROM group_members m WHERE m.gid = groups.gid)"
 	" AND NOT EXISTS (SELECT 1 FROM users v WHERE v.gid = groups.gid AND v.id <> ?1)",

@@ -386,12 +386,12 @@ START_TEST(test_auth_concurrent_failures_lock)
 	ck_assert_int_eq(u.locked_until_ms, fx.now + fx.cfg.unlock_time_ms);
 	ck_assert_uint_ge(u.failures, 5);
 	ck_assert_uint_le(u.failures, NCHILD);
-	/* What la_auth.c guarantees (MUST 2): a child that read the user before
-	 * the lock was set still verifies its password, but its result is
-	 * recorded in a BEGIN IMMEDIATE transaction that re-reads the lockout
-	 * row, and once locked_until > now that transaction answers LOCKED
-	 * without counting.  So exactly `deny` failures are counted and every
-	 * other child gets LOCKED: no lost update, no over-count. */
+	/* What la_auth.c guarantees (MUST 2 and 6): at most deny - failures
+	 * password checks of a user are under way at once, results are
+	 * recorded in BEGIN IMMEDIATE transactions that re-read the counters,
+	 * and once locked_until > now the rest answer LOCKED without a check.
+	 * So exactly `deny` failures are counted and every other child gets
+	 * LOCKED (check_lockout_race.c also counts the checks, with 32). */
 	ck_assert_int_eq(n[LA_E_AUTH] + n[LA_E_LOCKED], NCHILD);
 	ck_assert_uint_eq(u.failures, (unsigned)n[LA_E_AUTH]);
 	ck_assert_uint_eq(u.failures, fx.cfg.deny);
