@@ -43,3 +43,7 @@ tests_check_lockout_race_LDADD = storage/libluciaauth_core.la $(CHECK_LIBS) $(SQ
 	$(SODIUM_LIBS)
 TESTS += tests/check_lockout_race
 endif
+
+# The helper run setuid root as an unprivileged store user, and the PAM
+# module through it (root and unshare -m, else skipped).
+SHELL_TESTS += tests/test_chkpwd.sh

@@ -40,10 +40,10 @@ static void run_child(char *path, char *user, int rfd)
 
 	if (null < 0 || dup2(rfd, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
 	    dup2(null, STDERR_FILENO) < 0)
-		_exit(LA_CHKPWD_UNAVAIL);
+		_exit(127);
 	closefrom(3);
 	execve(path, argv, envp);
-	_exit(LA_CHKPWD_UNAVAIL);
+	_exit(127); /* as a shell says "cannot run"; never a helper's own status */
 }
 
 static bool write_all(int fd, const char *p, size_t n)
@@ -125,8 +125,9 @@ la_rc pla_chkpwd(pam_handle_t *pamh, const struct pla_opts *o, const char *user,
 			   o->chkpwd, user);
 	else if (WEXITSTATUS(status) != LA_CHKPWD_OK && WEXITSTATUS(status) != LA_CHKPWD_AUTH &&
 		 WEXITSTATUS(status) != LA_CHKPWD_UNKNOWN && WEXITSTATUS(status) != LA_CHKPWD_LOCKED)
-		pam_syslog(pamh, LOG_ERR, "chkpwd: %s failed (exit status %d)", o->chkpwd,
-			   WEXITSTATUS(status));
+		pam_syslog(pamh, LOG_ERR, "chkpwd: %s failed (exit status %d%s)", o->chkpwd,
+			   WEXITSTATUS(status),
+			   WEXITSTATUS(status) == 127 ? ": cannot be run" : "");
 	if (o->debug)
 		pam_syslog(pamh, LOG_DEBUG, "chkpwd: exit status %d for %s", WEXITSTATUS(status),
 			   user);
