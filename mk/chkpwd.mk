@@ -47,3 +47,6 @@ endif
 # The helper run setuid root as an unprivileged store user, and the PAM
 # module through it (root and unshare -m, else skipped).
 SHELL_TESTS += tests/test_chkpwd.sh
+# Secrets never leak: CLI stderr and PAM debug syslog searched for every
+# password, token and stored hash; file modes; no secret taken from argv.
+SHELL_TESTS += tests/test_secrets.sh

@@ -137,7 +137,7 @@ log_has() {
 	if [ "$have_log" = 1 ]; then
 		like "$(cat "$syslog")" "$1" "$2"
 	else
-		skip "$2" "no /dev/log capture"
+		skip "no /dev/log capture" "$2"
 	fi
 }
 
@@ -245,7 +245,7 @@ if [ "$pam_ok" = 1 ]; then
 	pt chk alice "$pw_alice"
 	is "$T_RC" 0 "store back: success again"
 else
-	for i in 1 2 3 4 5 6 7 8 9 10 11; do skip "PAM through the helper ($i)" "$pam_ok"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do skip "$pam_ok" "PAM through the helper ($i)"; done
 fi
 
 # ---- nothing secret anywhere ---------------------------------------------
@@ -262,7 +262,7 @@ is "$leaks" "" "no password or hash in the captured syslog or PAM output"
 if [ "$have_log" = 1 ]; then
 	check "the syslog capture saw the helper" grep -q 'luciaauth-chkpwd\[' "$syslog"
 else
-	skip "the syslog capture saw the helper" "no /dev/log capture"
+	skip "no /dev/log capture" "the syslog capture saw the helper"
 fi
 check "integrity of the store" [ "$(sqlite3 "$db" 'PRAGMA integrity_check')" = ok ]
 done_testing
