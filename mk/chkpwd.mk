@@ -3,9 +3,10 @@
 # caller (a screen locker) check its own password; pam_luciaauth.so runs it
 # when it cannot open the master database.  Where a distribution keeps such
 # helpers (Debian: unix_chkpwd in /usr/sbin, but helpers only PAM runs
-# belong in libexec, outside PATH): $(libexecdir)/luciaauth.
-chkpwddir = $(libexecdir)/luciaauth
-chkpwd_PROGRAMS = tools/luciaauth-chkpwd
+# belong in libexec, outside PATH): $(libexecdir)/luciaauth.  "exec" in
+# the directory variable: installed by install-exec, before its hook.
+chkpwdexecdir = $(libexecdir)/luciaauth
+chkpwdexec_PROGRAMS = tools/luciaauth-chkpwd
 tools_luciaauth_chkpwd_SOURCES = tools/luciaauth_chkpwd.c
 tools_luciaauth_chkpwd_CFLAGS = $(AM_CFLAGS) -fPIE $(SODIUM_CFLAGS)
 tools_luciaauth_chkpwd_LDFLAGS = $(AM_LDFLAGS) -pie
@@ -16,7 +17,7 @@ storage_libluciaauth_core_la_SOURCES += storage/la_chkpwd.c
 
 pam_module_pam_luciaauth_la_SOURCES += pam_module/pam_luciaauth_chkpwd.c
 pam_module_pam_luciaauth_la_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DLA_CHKPWD_PATH='"$(chkpwddir)/luciaauth-chkpwd"'
+	-DLA_CHKPWD_PATH='"$(chkpwdexecdir)/luciaauth-chkpwd"'
 dist_man_MANS += man/luciaauth-chkpwd.8
 
 # setuid root, as Linux-PAM installs unix_chkpwd.  A non-root "make install"
@@ -24,7 +25,7 @@ dist_man_MANS += man/luciaauth-chkpwd.8
 # so; the package's postinst or dpkg-statoverride sets 4755 root:root.
 install-exec-hook: install-chkpwd-setuid
 install-chkpwd-setuid:
-	@f='$(DESTDIR)$(chkpwddir)/luciaauth-chkpwd'; \
+	@f='$(DESTDIR)$(chkpwdexecdir)/luciaauth-chkpwd'; \
 	if [ "`id -u`" = 0 ] && chown root:root "$$f"; then \
 		echo "chmod 4755 $$f"; chmod 4755 "$$f"; \
 	else \
