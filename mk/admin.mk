@@ -4,3 +4,13 @@ storage_libluciaauth_core_la_SOURCES += storage/la_doctor.c storage/la_backup.c
 tools_luciaauth_SOURCES += tools/cli_admin.c
 tools_luciaauth_CFLAGS += -DLA_SBINDIR='"$(sbindir)"'
 EXTRA_DIST += SECURITY.md
+
+# Test helper: one raw NSS answer of the module as built (tests/*.sh).
+noinst_PROGRAMS += tests/nss_probe
+tests_nss_probe_SOURCES = tests/nss_probe.c
+tests_nss_probe_LDADD = -ldl
+
+# Fault injection: missing/corrupt master, missing snapshot, read-only and
+# full file systems, a locked database, wrong owners and modes (unshare -m
+# when root; a few seconds).
+SHELL_TESTS += tests/test_faults.sh

@@ -16,6 +16,12 @@
  *     the new store, never a mix, and a crash leaves the old one.  The
  *     live file is never renamed away under readers that hold it open.
  *  4. The snapshot is published after a restore: NSS must match.
+ *  5. A live database that cannot be opened at all (missing, or corrupt
+ *     beyond opening) is replaced as a file instead: the verified copy is
+ *     written to a 0600 temporary file in the state directory, fsynced,
+ *     the stale -wal/-shm removed (a WAL of the old file must never be
+ *     replayed onto the new one), then renamed into place.  Readers of a
+ *     database that cannot be opened have nothing to lose.
  */
 #include "config.h"
 
@@ -247,5 +253,86 @@ la_rc la_store_restore(struct la_store *st, const char *path)
 		rc = la_store_check(st);
 	if (rc == LA_OK)
 		rc = la_snapshot_publish(st);
+	return rc;
+}
+
+/* ---- restore when the live database cannot be opened (MUST 5) -------- */
+
+static la_rc replace_file(struct la_store *st, sqlite3 *src)
+{
+	char tmp[LA_PATH_MAX + 32], db[LA_PATH_MAX + 32], side[LA_PATH_MAX + 40];
+	const char *dir = st->cfg.dir;
+	sqlite3 *dst = NULL;
+	la_rc rc = LA_OK;
+	int fd, r;
+
+	if (mkdir(dir, 0711) == 0 && chmod(dir, 0711) != 0)
+		return store_fail(st, LA_E_IO, "cannot chmod %s: %s", dir, strerror(errno));
+	snprintf(db, sizeof(db), "%s/%s", dir, LA_DB_NAME);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, LA_DB_NAME);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return store_fail(st, errno == EACCES ? LA_E_PERM : LA_E_IO, "cannot create %s: %s",
+				  tmp, strerror(errno));
+	if (fchmod(fd, 0600) != 0)
+		rc = store_fail(st, LA_E_IO, "cannot chmod %s: %s", tmp, strerror(errno));
+	r = rc == LA_OK ? sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+					  NULL)
+			: SQLITE_OK;
+	if (rc == LA_OK && r != SQLITE_OK)
+		rc = store_fail(st, LA_E_IO, "cannot open %s: %s", tmp, sqlite3_errstr(r));
+	if (rc == LA_OK)
+		rc = copy_db(st, dst, src, "restore");
+	if (rc == LA_OK)
+		rc = exec_on(st, dst, "PRAGMA journal_mode=DELETE", "restore");
+	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == LA_OK)
+		rc = store_fail(st, LA_E_IO, "cannot close %s", tmp);
+	if (rc == LA_OK && fsync(fd) != 0)
+		rc = store_fail(st, LA_E_IO, "cannot write %s: %s", tmp, strerror(errno));
+	close(fd);
+	for (const char *sfx = "-wal"; rc == LA_OK && sfx; sfx = sfx[1] == 'w' ? "-shm" : NULL) {
+		snprintf(side, sizeof(side), "%s%s", db, sfx);
+		if (unlink(side) != 0 && errno != ENOENT)
+			rc = store_fail(st, LA_E_IO, "cannot remove %s: %s", side, strerror(errno));
+	}
+	if (rc == LA_OK && rename(tmp, db) != 0)
+		rc = store_fail(st, LA_E_IO, "cannot replace %s: %s", db, strerror(errno));
+	if (rc != LA_OK) {
+		unlink(tmp);
+		return rc;
+	}
+	return fsync_dir_of(st, db);
+}
+
+la_rc la_store_restore_cfg(const struct la_config *cfg, const char *path, struct la_store **out)
+{
+	struct la_store *bare = NULL;
+	sqlite3 *src = NULL;
+	la_rc rc = la_store_open(cfg, 0, out);
+
+	if (rc == LA_OK)
+		return la_store_restore(*out, path);
+	if (rc != LA_E_CORRUPT && rc != LA_E_NOSTORE)
+		return rc;
+	/* The live database is gone or unreadable: judge the backup first. */
+	la_store_close(*out);
+	*out = bare = calloc(1, sizeof(*bare));
+	if (!bare)
+		return LA_E_NOMEM;
+	bare->cfg = *cfg;
+	rc = open_backup(bare, path, &src);
+	if (rc == LA_OK)
+		rc = judge(bare, src, path);
+	if (rc == LA_OK)
+		rc = replace_file(bare, src);
+	sqlite3_close(src);
+	if (rc != LA_OK)
+		return rc;
+	la_store_close(bare);
+	rc = la_store_open(cfg, 0, out);
+	if (rc == LA_OK)
+		rc = la_store_check(*out);
+	if (rc == LA_OK)
+		rc = la_snapshot_publish(*out);
 	return rc;
 }

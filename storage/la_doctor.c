@@ -52,6 +52,9 @@ static void LA_PRINTF(5, 6) emit(struct doc *d, const char *check, enum la_docto
 	va_start(ap, fmt);
 	vsnprintf(it.what, sizeof(it.what), fmt, ap);
 	va_end(ap);
+	/* One line per finding: quick_check reports span lines. */
+	for (char *p = it.what; (p = strchr(p, '\n')); )
+		*p = ' ';
 	snprintf(it.fix, sizeof(it.fix), "%s", fix ? fix : "");
 	if (d->cb(&it, d->ctx) != 0)
 		d->stopped = true;
@@ -199,8 +202,8 @@ static bool check_schema(struct doc *d, sqlite3 *db)
 	if (!query_int(d, db, "SELECT count(*) FROM sqlite_schema WHERE name='schema_version'",
 		       "schema", &n))
 		return false;
-	if (n == 0 || !query_int(d, db, "SELECT max(version) FROM schema_version", "schema", &v))
-		v = 0;
+	if (n > 0 && !query_int(d, db, "SELECT max(version) FROM schema_version", "schema", &v))
+		return false;
 	if (v <= 0) {
 		store_bad(d, "schema", LA_E_CORRUPT, "restore a backup: luciaauth restore FILE",
 			  "the master database is not a luciaauth database");

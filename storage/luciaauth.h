@@ -411,6 +411,12 @@ LA_PUBLIC la_rc la_store_backup(struct la_store *st, const char *path, bool forc
  * copy into the live database (readers see the old or the new store), then
  * the NSS snapshot is published again. */
 LA_PUBLIC la_rc la_store_restore(struct la_store *st, const char *path) LA_WUR;
+/* Restore for the CLI: open the store of cfg and la_store_restore(); when
+ * the live database is missing or too damaged to open (NOSTORE, CORRUPT),
+ * verify the backup the same way and put a copy of it in place as a file
+ * (stale -wal/-shm removed), then open it.  *out as for la_store_open. */
+LA_PUBLIC la_rc la_store_restore_cfg(const struct la_config *cfg, const char *path,
+				     struct la_store **out) LA_WUR;
 
 #ifdef __cplusplus
 }

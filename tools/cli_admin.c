@@ -177,26 +177,28 @@ int cli_cmd_backup(struct cli_ctx *c, int argc, char **argv)
 int cli_cmd_restore(struct cli_ctx *c, int argc, char **argv)
 {
 	struct la_store *st = NULL;
+	struct la_config cfg;
+	const char *cfg_path = NULL;
 	la_rc rc;
 	json_object *o;
 	int r = cli_simple_args(c, argc, argv, 1, 1);
 
+	if (r == CLI_CONTINUE)
+		r = load_config(c, &cfg, &cfg_path);
 	if (r != CLI_CONTINUE)
 		return r;
-	r = cli_open_store(c, 0, &st);
-	if (r != CLI_OK)
-		return r;
-	rc = la_store_restore(st, argv[optind]);
+	rc = la_store_restore_cfg(&cfg, argv[optind], &st);
+	r = CLI_OK;
 	if (rc != LA_OK) {
 		r = cli_fail(c, st, rc, argv[optind]);
 	} else if (c->json) {
 		o = cli_json_ok();
 		cli_json_str(o, "path", argv[optind]);
-		cli_json_str(o, "dir", la_store_config(st)->dir);
+		cli_json_str(o, "dir", cfg.dir);
 		r = cli_json_emit(c, o, false);
 	} else {
-		printf("restored %s from %s and published the NSS snapshot\n",
-		       la_store_config(st)->dir, argv[optind]);
+		printf("restored %s from %s and published the NSS snapshot\n", cfg.dir,
+		       argv[optind]);
 	}
 	la_store_close(st);
 	return r;
