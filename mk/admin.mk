@@ -14,3 +14,8 @@ tests_nss_probe_LDADD = -ldl
 # full file systems, a locked database, wrong owners and modes (unshare -m
 # when root; a few seconds).
 SHELL_TESTS += tests/test_faults.sh
+
+# Crash safety: SIGKILL the CLI at random points (strace fault injection
+# and random delays), check the store and the snapshot after each kill
+# (about 30 s; CRASH_ITER=2000 for the long run).
+SHELL_TESTS += tests/test_crash.sh

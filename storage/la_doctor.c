@@ -17,6 +17,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -140,6 +141,8 @@ static bool check_file(struct doc *d, const char *check, const char *path, enum 
 	return true;
 }
 
+static void check_leftovers(struct doc *d);
+
 static void check_files(struct doc *d, const char *config)
 {
 	const char *dir = d->cfg->dir;
@@ -170,6 +173,32 @@ static void check_files(struct doc *d, const char *config)
 	if (!check_file(d, "snapshot", path, W_PUBLIC))
 		store_bad(d, "snapshot", LA_E_NOSTORE, "luciaauth publish",
 			  "NSS snapshot %s does not exist: NSS answers UNAVAIL", path);
+	check_leftovers(d);
+}
+
+/* Temporary files of a publish or restore that was killed half-way: the
+ * live files are intact (they are only ever renamed into place), but the
+ * leftovers take space and, for the database, hold secrets. */
+static void check_leftovers(struct doc *d)
+{
+	DIR *dir = opendir(d->cfg->dir);
+	struct dirent *e;
+	unsigned n = 0;
+	char fix[2 * LA_PATH_MAX + 128];
+
+	if (!dir)
+		return;
+	while ((e = readdir(dir)))
+		if (strncmp(e->d_name, "." LA_SNAP_NAME ".", sizeof(LA_SNAP_NAME) + 1) == 0 ||
+		    strncmp(e->d_name, "." LA_DB_NAME ".", sizeof(LA_DB_NAME) + 1) == 0)
+			n++;
+	closedir(dir);
+	snprintf(fix, sizeof(fix), "rm -f %s/." LA_SNAP_NAME ".* %s/." LA_DB_NAME ".*",
+		 d->cfg->dir, d->cfg->dir);
+	if (n)
+		emit(d, "leftover", LA_DOCTOR_WARN, fix,
+		     "%u temporary file(s) of an interrupted publish or restore in %s", n,
+		     d->cfg->dir);
 }
 
 /* ---- the database --------------------------------------------------- */

@@ -380,7 +380,7 @@ enum la_doctor_level {
 struct la_doctor_item {
 	const char *check;           /* "config", "dir", "db", "wal", "shm", "snapshot",
 				      * "schema", "integrity", "freshness", "nsswitch",
-				      * "pam", "chkpwd" */
+				      * "pam", "chkpwd", "leftover" */
 	enum la_doctor_level level;
 	char what[640];              /* what was found (no secret) */
 	char fix[640];               /* one line: how to fix it; "" when fine */
