@@ -273,6 +273,8 @@ t_cmd -e 'busy|locked' 5 "locked: user add exits 5 after the busy timeout" -- \
 	la user add newuser --no-password
 t_cmd -i 'Another-Pass-2' -e 'busy|locked' 5 "locked: passwd exits 5" -- la passwd "$user" --stdin
 t_cmd -e 'busy|locked' 5 "locked: restore exits 5" -- la restore "$T/c3/good.db"
+# Even the right password: a sign-in writes (lockout counters) and cannot.
+pam_expect "locked past the busy timeout" unavail
 if [ "$pam_ok" = 1 ]; then
 	pam_auth 'wrong password 99'
 	if [ "$PAM_RC" != 0 ] && [[ $PAM_ERR == *"Authentication service cannot retrieve authentication info"* ]]; then
