@@ -19,3 +19,6 @@ SHELL_TESTS += tests/test_faults.sh
 # and random delays), check the store and the snapshot after each kill
 # (about 30 s; CRASH_ITER=2000 for the long run).
 SHELL_TESTS += tests/test_crash.sh
+
+# doctor, backup and restore end to end (a few seconds).
+SHELL_TESTS += tests/test_admin.sh
