@@ -68,10 +68,14 @@ static la_rc exec_on(struct la_store *st, sqlite3 *db, const char *sql, const ch
 	return r == SQLITE_OK ? LA_OK : store_fail(st, LA_E_IO, "%s: %s", what, sqlite3_errmsg(db));
 }
 
+static la_rc one_row(struct la_store *st, sqlite3 *db, const char *sql, const char *what,
+		     char *out, size_t len);
+
 /* Write the copy into the already created, empty temporary file tmp. */
 static la_rc backup_into(struct la_store *st, const char *tmp)
 {
 	sqlite3 *dst = NULL;
+	char v[256] = "";
 	la_rc rc;
 	int r = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
 
@@ -84,8 +88,11 @@ static la_rc backup_into(struct la_store *st, const char *tmp)
 	 * what one expects to carry around (and no -wal to forget). */
 	if (rc == LA_OK)
 		rc = exec_on(st, dst, "PRAGMA journal_mode=DELETE", "backup");
+	/* A backup nobody can restore is worse than none: check the copy. */
 	if (rc == LA_OK)
-		rc = exec_on(st, dst, "PRAGMA quick_check", "backup check");
+		rc = one_row(st, dst, "PRAGMA quick_check", "backup check", v, sizeof(v));
+	if (rc == LA_OK && strcmp(v, "ok") != 0)
+		rc = store_fail(st, LA_E_CORRUPT, "the copy fails quick_check: %s", v);
 out:
 	if (dst && sqlite3_close(dst) != SQLITE_OK && rc == LA_OK)
 		rc = store_fail(st, LA_E_IO, "cannot close %s", tmp);
