@@ -188,6 +188,25 @@ t_cmd -q -o 'ok +freshness' 0 "restore: snapshot current, doctor happy" -- doc
 is "$(stat -c %a "$T_DB")" 600 "restore: the master keeps mode 0600"
 t_cmd -q -o '"ok":true' 0 "restore --json" -- la --json restore "$T/good.db"
 
+# Readers during restores see the old or the new store, never an error or
+# a mix: restores alternate between two backups while a reader lists.
+for i in $(seq 1 30); do la user add "x$i" --no-password >/dev/null; done
+la backup --force "$T/big.db" >/dev/null
+sum_big=$(la user list 2>&1 | md5sum)
+la restore "$T/good.db" >/dev/null
+sum_good=$(la user list 2>&1 | md5sum)
+(for i in $(seq 1 80); do la user list 2>&1 | md5sum; done >"$T/reads") &
+reader=$!
+: >"$T/reads.err"
+for i in 1 2 3 4 5 6; do
+	la restore "$T/big.db" >/dev/null 2>>"$T/reads.err"
+	la restore "$T/good.db" >/dev/null 2>>"$T/reads.err"
+done
+wait "$reader"
+is "$(sort -u "$T/reads" | grep -vxF -e "$sum_good" -e "$sum_big" | wc -l)" 0 \
+	"readers during 12 restores saw only one of the two stores ($(sort -u "$T/reads" | wc -l) distinct)"
+is "$(cat "$T/reads.err")" "" "restores with a reader running all succeeded"
+
 # Missing master: restore puts the file in place.
 rm -f "$T_DB" "$T_DB-wal" "$T_DB-shm"
 t_cmd -q 0 "restore onto a missing master" -- la restore "$T/good.db"
