@@ -117,4 +117,9 @@ LA_HIDDEN la_rc store_member_set(struct la_store *st, const char *user_id,
 LA_HIDDEN la_rc store_key_set_hash(struct la_store *st, const char *user_id, const char *key_id,
 				   const char *hash);
 
+/* The header of the snapshot la_snapshot_publish() would write now
+ * (published_ms aside), without writing anything (la_snapshot.c). */
+struct la_snap_header;
+LA_HIDDEN la_rc store_snapshot_expect(struct la_store *st, struct la_snap_header *h);
+
 #endif /* LA_INT_H */

@@ -529,3 +529,22 @@ la_rc la_snapshot_publish(struct la_store *st)
 	snap_free(&s);
 	return rc;
 }
+
+la_rc store_snapshot_expect(struct la_store *st, struct la_snap_header *h)
+{
+	struct snap s;
+	struct buf out = { NULL, 0, 0 };
+	la_rc rc;
+
+	memset(&s, 0, sizeof(s));
+	rc = load(st, &s);
+	if (rc == LA_OK)
+		rc = build_indexes(&s);
+	if (rc == LA_OK)
+		rc = serialise(st, &s, &out);
+	if (rc == LA_OK)
+		memcpy(h, out.p, sizeof(*h));
+	free(out.p);
+	snap_free(&s);
+	return rc;
+}

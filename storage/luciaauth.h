@@ -391,6 +391,54 @@ LA_PUBLIC la_rc la_signup(struct la_store *st, const char *username, const char 
 			  char token[LA_TOKEN_BUF], struct la_session *session,
 			  struct la_user *user) LA_WUR;
 
+
+/* ---- administration: doctor, backup, restore ------------------------ */
+enum la_doctor_level {
+	LA_DOCTOR_OK,   /* as it should be */
+	LA_DOCTOR_WARN, /* system configuration hint (nsswitch, PAM, helper) */
+	LA_DOCTOR_FAIL, /* the store is unusable, unsafe or stale */
+};
+struct la_doctor_item {
+	const char *check;           /* "config", "dir", "db", "wal", "shm", "snapshot",
+				      * "schema", "integrity", "freshness", "nsswitch",
+				      * "pam", "chkpwd", "leftover" */
+	enum la_doctor_level level;
+	char what[640];              /* what was found (no secret) */
+	char fix[640];               /* one line: how to fix it; "" when fine */
+};
+/* Files outside the state directory that the doctor reads; NULL members
+ * take the real ones (/etc/nsswitch.conf, /etc/pam.d; chkpwd NULL = not
+ * checked). */
+struct la_doctor_paths {
+	const char *config, *nsswitch, *pam_dir, *chkpwd;
+};
+typedef int (*la_doctor_cb)(const struct la_doctor_item *it, void *ctx);
+/* Check modes and owners of every file of the store, the schema version,
+ * quick_check, whether the published snapshot is what the master would
+ * publish now, nsswitch.conf, the PAM stacks and the helper; cb gets one
+ * item per finding (non-zero stops).  Changes nothing.  Returns LA_OK when
+ * the store is fine (WARN items may still exist), else the la_rc of the
+ * first store failure (NOSTORE, PERM, CORRUPT, SCHEMA, BUSY, IO...). */
+LA_PUBLIC la_rc la_doctor(const struct la_config *cfg, const struct la_doctor_paths *p,
+			  la_doctor_cb cb, void *ctx) LA_WUR;
+/* Online backup (SQLite backup API) to a new file created 0600 next to
+ * path and linked into place only when complete: a consistent copy even
+ * while others write.  EXISTS when path exists and !force.  The copy is in
+ * rollback-journal mode: one self-contained file. */
+LA_PUBLIC la_rc la_store_backup(struct la_store *st, const char *path, bool force) LA_WUR;
+/* Replace the whole store by the backup at path: first integrity_check,
+ * foreign_key_check and our schema (version 1..current) on path -- nothing
+ * is touched if any fails (CORRUPT, SCHEMA, NOTFOUND) -- then one atomic
+ * copy into the live database (readers see the old or the new store), then
+ * the NSS snapshot is published again. */
+LA_PUBLIC la_rc la_store_restore(struct la_store *st, const char *path) LA_WUR;
+/* Restore for the CLI: open the store of cfg and la_store_restore(); when
+ * the live database is missing or too damaged to open (NOSTORE, CORRUPT),
+ * verify the backup the same way and put a copy of it in place as a file
+ * (stale -wal/-shm removed), then open it.  *out as for la_store_open. */
+LA_PUBLIC la_rc la_store_restore_cfg(const struct la_config *cfg, const char *path,
+				     struct la_store **out) LA_WUR;
+
 #ifdef __cplusplus
 }
 #endif

@@ -80,6 +80,29 @@ extern const struct cli_cmd cli_session_cmds[];
 int cli_cmd_passwd(struct cli_ctx *c, int argc, char **argv);
 int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv);
 int cli_cmd_login(struct cli_ctx *c, int argc, char **argv);
+/* doctor, backup, restore (cli_admin.c) */
+int cli_cmd_doctor(struct cli_ctx *c, int argc, char **argv);
+int cli_cmd_backup(struct cli_ctx *c, int argc, char **argv);
+int cli_cmd_restore(struct cli_ctx *c, int argc, char **argv);
+#define CLI_DOCTOR_HELP \
+	"Check the installation: owner and mode of the configuration file, the\n" \
+	"state directory, the master database (and -wal/-shm) and the snapshot;\n" \
+	"schema version; quick_check; whether the snapshot is current; the\n" \
+	"passwd/group/shadow lines of nsswitch.conf; the PAM common-* stacks;\n" \
+	"the luciaauth-chkpwd helper.  One line per finding, with a fix.\n" \
+	"Exit 0 when all is well, 5 for a store problem, 1 for hints only.\n" \
+	"  --nsswitch F   read F instead of /etc/nsswitch.conf\n" \
+	"  --pam-dir D    read D instead of /etc/pam.d\n" \
+	"  --chkpwd F     the helper to check (default in sbindir)"
+#define CLI_BACKUP_HELP \
+	"Copy the master database to FILE (mode 0600) with SQLite's online backup:\n" \
+	"consistent while others write.  FILE appears only when complete.\n" \
+	"  --force   replace FILE if it exists (otherwise exit 4)"
+#define CLI_RESTORE_HELP \
+	"Replace the store by the backup FILE.  FILE must pass integrity_check and\n" \
+	"be a luciaauth database of a known schema version, else nothing changes\n" \
+	"(exit 5).  The copy is one transaction: readers see the old or the new\n" \
+	"store.  The NSS snapshot is published again."
 
 /* ---- dispatch and options (luciaauth.c) ------------------------------ */
 /* getopt_long for subcommands: the caller sets optind = 0 first.  Handles

@@ -122,6 +122,10 @@ static const struct cli_cmd top_cmds[] = {
 	  "database.  Every change does this by itself; use it after restoring or\n"
 	  "editing the database by other means, or after changing uid_min/uid_max\n"
 	  "or the system account files." },
+	{ "doctor", cli_cmd_doctor, NULL, "[--nsswitch F] [--pam-dir D] [--chkpwd F]",
+	  CLI_DOCTOR_HELP },
+	{ "backup", cli_cmd_backup, NULL, "[--force] FILE", CLI_BACKUP_HELP },
+	{ "restore", cli_cmd_restore, NULL, "FILE", CLI_RESTORE_HELP },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 
