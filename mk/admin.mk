@@ -2,7 +2,7 @@
 # luciaauth doctor, backup and restore; fault injection and crash tests.
 storage_libluciaauth_core_la_SOURCES += storage/la_doctor.c storage/la_backup.c
 tools_luciaauth_SOURCES += tools/cli_admin.c
-tools_luciaauth_CFLAGS += -DLA_SBINDIR='"$(sbindir)"'
+tools_luciaauth_CFLAGS += -DLA_CHKPWD_PATH='"$(libexecdir)/luciaauth/luciaauth-chkpwd"'
 EXTRA_DIST += SECURITY.md
 
 # Test helper: one raw NSS answer of the module as built (tests/*.sh).

@@ -11,8 +11,8 @@
 
 #include "cli.h"
 
-#ifndef LA_SBINDIR
-#define LA_SBINDIR "/usr/sbin"
+#ifndef LA_CHKPWD_PATH
+#define LA_CHKPWD_PATH "/usr/libexec/luciaauth/luciaauth-chkpwd"
 #endif
 
 /* ---- doctor --------------------------------------------------------- */
@@ -98,7 +98,7 @@ static int doctor_parse(struct cli_ctx *c, int argc, char **argv, struct la_doct
 
 int cli_cmd_doctor(struct cli_ctx *c, int argc, char **argv)
 {
-	struct la_doctor_paths p = { .chkpwd = LA_SBINDIR "/luciaauth-chkpwd" };
+	struct la_doctor_paths p = { .chkpwd = LA_CHKPWD_PATH };
 	struct doctor_out d = { .c = c };
 	struct la_config cfg;
 	json_object *o = NULL;
