@@ -1,1 +1,27 @@
 # ---- daemon (included from Makefile.am) ----
+# luciaauthd: the web service (sign-in page, JSON API, nginx auth_request).
+# Built only when configure found libmicrohttpd; its tests skip otherwise.
+# The daemon's configuration keys (http_*) are parsed by the library.
+storage_libluciaauth_core_la_SOURCES += storage/la_config_http.c
+LD_PAGE_FILES = daemon/page.html daemon/page.css daemon/page.js
+EXTRA_DIST += $(LD_PAGE_FILES) daemon/embed.sh daemon/luciaauthd.service \
+	bench/run-daemon.sh bench/lucia/auth-server.mjs \
+	tests/browser/package.json tests/browser/browser.mjs
+dist_man_MANS += man/luciaauthd.8
+SHELL_TESTS += tests/test_daemon_api.sh tests/test_daemon_nginx.sh tests/test_daemon_browser.sh
+if HAVE_MHD
+sbin_PROGRAMS += daemon/luciaauthd
+daemon_luciaauthd_SOURCES = daemon/luciaauthd.c daemon/luciaauthd.h daemon/ld_http.c \
+	daemon/ld_api.c daemon/ld_throttle.c
+nodist_daemon_luciaauthd_SOURCES = daemon/ld_page.c
+daemon_luciaauthd_CFLAGS = $(AM_CFLAGS) -fPIE -pthread $(MHD_CFLAGS) $(JSONC_CFLAGS) \
+	$(SODIUM_CFLAGS) -I$(top_srcdir)/daemon
+daemon_luciaauthd_LDFLAGS = $(AM_LDFLAGS) -pie
+daemon_luciaauthd_LDADD = storage/libluciaauth.la $(MHD_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) -lpthread
+CLEANFILES += daemon/ld_page.c
+daemon/ld_page.c: $(LD_PAGE_FILES) daemon/embed.sh
+	$(AM_V_GEN)$(MKDIR_P) daemon && $(SHELL) $(top_srcdir)/daemon/embed.sh $@ \
+		ld_page_html=$(top_srcdir)/daemon/page.html \
+		ld_page_css=$(top_srcdir)/daemon/page.css \
+		ld_page_js=$(top_srcdir)/daemon/page.js
+endif
