@@ -19,6 +19,15 @@
 
 #define MSG_BADLOGIN "invalid username or password"
 
+/* A store failure is the operator's business: logged (the library's
+ * messages never hold a secret), and the client learns only 503. */
+static void unavailable(struct ld_reply *r, struct la_store *st, la_rc rc)
+{
+	fprintf(stderr, "luciaauthd: store error: %s%s%s\n", la_strerror(rc),
+		st && *la_store_errmsg(st) ? ": " : "", st ? la_store_errmsg(st) : "");
+	ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+}
+
 /* Fields of a sign-in or sign-up body; pointers into obj (owned by it). */
 struct ld_form {
 	json_object *obj;
@@ -32,6 +41,11 @@ static void form_free(struct ld_form *f)
 {
 	if (!f->obj)
 		return;
+	if (!json_object_is_type(f->obj, json_type_object)) {
+		json_object_put(f->obj);
+		f->obj = NULL;
+		return;
+	}
 	json_object_object_foreach(f->obj, key, val)
 	{
 		(void)key;
@@ -182,7 +196,7 @@ static void signup_error(struct ld_reply *r, la_rc rc, struct la_store *st, cons
 	case LA_E_EXISTS:
 		return ld_error(r, MHD_HTTP_CONFLICT, "username or email not available");
 	default:
-		return ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+		return unavailable(r, st, rc);
 	}
 }
 
@@ -243,7 +257,7 @@ void ld_api_login(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_req *
 	    rc == LA_E_DISABLED || rc == LA_E_EXPIRED || rc == LA_E_INVAL)
 		ld_error(r, MHD_HTTP_UNAUTHORIZED, MSG_BADLOGIN);
 	else if (rc != LA_OK)
-		ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+		unavailable(r, st, rc);
 	signin_done(d, r, rc, MHD_HTTP_OK, st, token, f.want_token, &s, &u);
 	goto out;
 bad:
@@ -272,7 +286,7 @@ void ld_api_logout(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_repl
 	} else if (rc == LA_E_NOSESSION || rc == LA_E_BADTOKEN || rc == LA_E_NOTFOUND) {
 		ld_error(r, MHD_HTTP_UNAUTHORIZED, "not signed in");
 	} else {
-		return ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+		return unavailable(r, st, rc);
 	}
 	/* whatever the cookie held, it is of no use any more */
 	if (src == LD_TOKEN_COOKIE)
@@ -303,7 +317,7 @@ static bool validate(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_re
 	if (rc == LA_E_NOSESSION || rc == LA_E_BADTOKEN)
 		ld_error(r, MHD_HTTP_UNAUTHORIZED, "not signed in");
 	else
-		ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+		unavailable(r, st, rc);
 	return false;
 }
 

@@ -232,8 +232,9 @@ static enum MHD_Result add_headers(struct MHD_Response *resp, const struct ld_re
 	char num[32];
 	bool ok = true;
 
-	ok &= MHD_add_response_header(resp, "Content-Type",
-				      r->ctype ? r->ctype : "application/json") == MHD_YES;
+	if (r->len > 0)
+		ok &= MHD_add_response_header(resp, "Content-Type",
+					      r->ctype ? r->ctype : "application/json") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES;
 	ok &= MHD_add_response_header(resp, "Cache-Control",
 				      r->cacheable ? "public, max-age=300" : "no-store") == MHD_YES;

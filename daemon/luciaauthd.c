@@ -165,13 +165,13 @@ static struct MHD_Daemon *start_http(int fd)
 	size_t mem = 32 * 1024 + ctx.cfg.http.body_max;
 
 	return MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				ld_handle, &ctx, MHD_OPTION_LISTEN_SOCKET, fd,
+				ld_handle, &ctx, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, fd,
 				MHD_OPTION_THREAD_POOL_SIZE, ctx.cfg.http.threads,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, mem,
 				MHD_OPTION_CONNECTION_LIMIT, 2048u,
 				MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				MHD_OPTION_NOTIFY_COMPLETED, ld_request_done, &ctx,
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				MHD_OPTION_END);
 }
 

@@ -67,7 +67,7 @@ static la_rc set_listen(struct la_http_config *h, const char *v)
 		return LA_OK;
 	}
 	if (!colon || colon == v || strlen(v) >= sizeof(h->listen) ||
-	    parse_num(colon + 1, 10, 1, 65535, &port) != LA_OK ||
+	    parse_num(colon + 1, 10, 0, 65535, &port) != LA_OK ||
 	    !store_valid_utf8_text(v, sizeof(h->listen) - 1, true) || strchr(v, ' '))
 		return LA_E_INVAL;
 	memcpy(h->listen, v, strlen(v) + 1);
