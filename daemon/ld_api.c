@@ -143,9 +143,13 @@ static void signed_in_reply(struct ld_reply *r, unsigned status, const struct la
 	r->status = status;
 	r->body = text ? strdup(text) : NULL;
 	r->len = r->body ? strlen(r->body) : 0;
+	/* json-c frees without wiping: the token's copies go first */
 	if (text)
 		sodium_memzero((void *)(uintptr_t)text, strlen(text));
-	json_object_put(o);
+	if (token)
+		form_free(&(struct ld_form){ .obj = o });
+	else
+		json_object_put(o);
 	if (!r->body)
 		ld_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
 }

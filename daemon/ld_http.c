@@ -284,6 +284,7 @@ out:
 		sodium_memzero(r->body, r->len);
 	free(r->body);
 	r->body = NULL;
+	sodium_memzero(r->cookie, sizeof(r->cookie));
 	return ret;
 }
 
