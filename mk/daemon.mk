@@ -6,7 +6,7 @@ storage_libluciaauth_core_la_SOURCES += storage/la_config_http.c
 LD_PAGE_FILES = daemon/page.html daemon/page.css daemon/page.js
 EXTRA_DIST += $(LD_PAGE_FILES) daemon/embed.sh daemon/luciaauthd.service \
 	bench/run-daemon.sh bench/lucia/auth-server.mjs \
-	tests/browser/package.json tests/browser/browser.mjs
+	tests/browser/package.json tests/browser/browser.mjs tests/daemon_lib.sh
 dist_man_MANS += man/luciaauthd.8
 SHELL_TESTS += tests/test_daemon_api.sh tests/test_daemon_nginx.sh tests/test_daemon_browser.sh
 if HAVE_MHD
@@ -25,3 +25,7 @@ daemon/ld_page.c: $(LD_PAGE_FILES) daemon/embed.sh
 		ld_page_css=$(top_srcdir)/daemon/page.css \
 		ld_page_js=$(top_srcdir)/daemon/page.js
 endif
+# playwright-core (installed by tests/test_daemon_browser.sh) and screenshots
+clean-local: daemon-clean-local
+daemon-clean-local:
+	-rm -rf tests/browser-node tests/test_daemon_browser.out

@@ -25,7 +25,7 @@ command -v node >/dev/null || skip_all "node not found"
 command -v npm >/dev/null || skip_all "npm not found"
 
 # playwright-core, once per build tree (network to the npm registry).
-nodedir=$builddir/tests/browser
+nodedir=$builddir/tests/browser-node
 if [ ! -f "$nodedir/node_modules/playwright-core/package.json" ]; then
 	mkdir -p "$nodedir"
 	cp "$srcdir/tests/browser/package.json" "$nodedir/package.json"
