@@ -195,6 +195,18 @@ pam_ok=1
 command -v pamtester >/dev/null || pam_ok=0
 [ -z "$(LD_PRELOAD=libpam_wrapper.so env true 2>&1)" ] || pam_ok=0
 [ -f "$pam_so" ] || pam_ok=0
+# A module built with ASan needs the ASan runtime preloaded first in pamtester.
+pam_preload=libpam_wrapper.so
+if [ "$pam_ok" = 1 ] && command -v readelf >/dev/null &&
+	readelf -d "$pam_so" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
+	asan_rt=$(${CC:-gcc} -print-file-name=libasan.so 2>/dev/null)
+	if [ -f "$asan_rt" ]; then
+		pam_preload="$asan_rt libpam_wrapper.so"
+		export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	else
+		pam_ok=0
+	fi
+fi
 printf '%s\n' "$PW" | la user add bob --password-stdin >/dev/null
 printf '%s\n' "$PW" | la user add carol --password-stdin >/dev/null
 if [ "$pam_ok" = 1 ]; then
@@ -202,7 +214,7 @@ if [ "$pam_ok" = 1 ]; then
 	printf 'auth required %s config=%s nodelay\naccount required %s config=%s\n' \
 		"$pam_so" "$cfg" "$pam_so" "$cfg" >"$tmp/pam.d/luciaauthd-test"
 	pt() {
-		printf '%s\n' "$2" | LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+		printf '%s\n' "$2" | LD_PRELOAD="$pam_preload" PAM_WRAPPER=1 \
 			PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" pamtester luciaauthd-test "$1" authenticate \
 			>/dev/null 2>&1
 	}
