@@ -99,6 +99,7 @@ done
 
 mkdir "$tmp/lucia"
 lport=$(free_port)
+: >"$tmp/lucia.out"
 node "$here/lucia/auth-server.mjs" "$tmp/lucia" "$lport" >"$tmp/lucia.out" 2>&1 &
 pids+=("$!")
 for ((i = 0; i < 200; i++)); do grep -q '^ready' "$tmp/lucia.out" && break; sleep 0.05; done
@@ -114,7 +115,7 @@ for r in "${results[@]}"; do
 	read -r name rps p99 <<<"$r"
 	printf '%-26s %12s %10s\n' "$name" "$rps" "$p99"
 	case $name in
-	lucia*) lucia=$rps ;;
+	lucia-v2*) lucia=$rps ;;
 	*) best=$(awk -v a="$best" -v b="$rps" 'BEGIN { print (b > a) ? b : a }') ;;
 	esac
 done
