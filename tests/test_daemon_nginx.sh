@@ -89,6 +89,8 @@ http {
             auth_request /auth;
             auth_request_set \$auth_user \$upstream_http_x_auth_user;
             add_header X-App-User \$auth_user always;
+            auth_request_set \$auth_cookie \$upstream_http_set_cookie;
+            add_header Set-Cookie \$auth_cookie;
             error_page 401 = @login;
         }
         location = /auth {
@@ -146,6 +148,23 @@ hreq -b "auth_session=$tok" "$N/"
 hexpect 200 "with the cookie nginx serves the protected page"
 like "$H_BODY" 'Secret page' "the page is the application's"
 like "$H_HEAD" '^X-App-User: alice$' "auth_request_set passes X-Auth-User on to the application"
+if command -v sqlite3 >/dev/null; then
+	# Make the session idle: /auth renews it and nginx passes the new cookie
+	# on.  (The file itself: "/" would be redirected internally to
+	# /index.html, a second auth_request that finds the session active.)
+	sid=${tok%%.*} alpha=abcdefghijkmnpqrstuvwxyz23456789 key=0
+	for ((i = 0; i < ${#sid}; i++)); do
+		rest=${alpha%%"${sid:i:1}"*}
+		key=$(((key << 5) | ${#rest}))
+	done
+	sqlite3 "$state/luciaauth.db" \
+		"UPDATE sessions SET active_expires = $(($(date +%s) * 1000 - 60000)) WHERE id = $key"
+	hreq -b "auth_session=$tok" "$N/index.html"
+	like "$H_HEAD" "^Set-Cookie: auth_session=$tok; .*Max-Age=" \
+		"an idle session is renewed through nginx, which passes the refreshed cookie on"
+else
+	skip "sqlite3 not found" "an idle session is renewed through nginx"
+fi
 hreq -H "Authorization: Bearer $tok" "$N/index.html"
 hexpect 200 "a Bearer token works through nginx too"
 hreq -b "auth_session=$tok" "$N/auth"
