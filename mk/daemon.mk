@@ -4,7 +4,7 @@
 # The daemon's configuration keys (http_*) are parsed by the library.
 storage_libluciaauth_core_la_SOURCES += storage/la_config_http.c
 LD_PAGE_FILES = daemon/page.html daemon/page.css daemon/page.js
-EXTRA_DIST += $(LD_PAGE_FILES) daemon/embed.sh daemon/luciaauthd.service \
+EXTRA_DIST += $(LD_PAGE_FILES) daemon/embed.sh daemon/luciaauthd.service.in \
 	bench/run-daemon.sh bench/lucia/auth-server.mjs \
 	tests/browser/package.json tests/browser/browser.mjs tests/daemon_lib.sh
 dist_man_MANS += man/luciaauthd.8
@@ -19,6 +19,14 @@ daemon_luciaauthd_CFLAGS = $(AM_CFLAGS) -fPIE -pthread $(MHD_CFLAGS) $(JSONC_CFL
 daemon_luciaauthd_LDFLAGS = $(AM_LDFLAGS) -pie
 daemon_luciaauthd_LDADD = storage/libluciaauth.la $(MHD_LIBS) $(JSONC_LIBS) $(SODIUM_LIBS) -lpthread
 CLEANFILES += daemon/ld_page.c
+# systemd unit, installed to $(prefix)/lib/systemd/system (Debian: --prefix=/usr)
+systemdsystemunitdir = $(prefix)/lib/systemd/system
+systemdsystemunit_DATA = daemon/luciaauthd.service
+CLEANFILES += daemon/luciaauthd.service
+daemon/luciaauthd.service: daemon/luciaauthd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) daemon && \
+		sed -e 's|@sbindir[@]|$(sbindir)|g' $(top_srcdir)/daemon/luciaauthd.service.in >$@.tmp && \
+		mv $@.tmp $@
 daemon/ld_page.c: $(LD_PAGE_FILES) daemon/embed.sh
 	$(AM_V_GEN)$(MKDIR_P) daemon && $(SHELL) $(top_srcdir)/daemon/embed.sh $@ \
 		ld_page_html=$(top_srcdir)/daemon/page.html \
