@@ -327,3 +327,9 @@ PY
 if [[ ${BENCH_PAM:-1} != 0 ]]; then
 	"$here/run-pam.sh" "$build" "$outdir"
 fi
+
+# Then luciaauthd against Lucia v2 over HTTP (wrk, bench/run-daemon.sh);
+# BENCH_DAEMON=0 skips it, and it skips itself (77) without wrk or node.
+if [[ ${BENCH_DAEMON:-1} != 0 ]]; then
+	"$here/run-daemon.sh" "$build" || [[ $? == 77 ]]
+fi

@@ -42,6 +42,7 @@ void la_config_defaults(struct la_config *c)
 	c->sync_full = false;
 	snprintf(c->passwd_file, sizeof(c->passwd_file), "/etc/passwd");
 	snprintf(c->group_file, sizeof(c->group_file), "/etc/group");
+	store_config_http_defaults(c);
 }
 
 la_rc la_parse_duration(const char *s, int64_t *ms)
@@ -205,6 +206,8 @@ la_rc la_config_set(struct la_config *c, const char *key, const char *value, cha
 		rc = set_duration(c, key, value, &known);
 		if (!known)
 			rc = set_number(c, key, value, &known);
+		if (!known)
+			rc = store_config_http_set(c, key, value, &known);
 	}
 	if (!known) {
 		if (err)

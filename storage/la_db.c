@@ -24,12 +24,11 @@
 
 #include "la_int.h"
 
-static la_rc check_owner_mode(struct la_store *st, int fd, const char *path, bool is_dir)
+static la_rc check_stat(struct la_store *st, const struct stat *stp, const char *path,
+			bool is_dir)
 {
-	struct stat sb;
+	struct stat sb = *stp;
 
-	if (fstat(fd, &sb) != 0)
-		return store_fail(st, LA_E_IO, "cannot stat %s: %s", path, strerror(errno));
 	if (is_dir ? !S_ISDIR(sb.st_mode) : !S_ISREG(sb.st_mode))
 		return store_fail(st, LA_E_PERM, "%s is not a %s", path,
 				  is_dir ? "directory" : "regular file");
@@ -46,6 +45,15 @@ static la_rc check_owner_mode(struct la_store *st, int fd, const char *path, boo
 				  "%s is readable by others (mode %04o); refusing (chmod o-r %s)",
 				  path, (unsigned)(sb.st_mode & 07777), path);
 	return LA_OK;
+}
+
+static la_rc check_owner_mode(struct la_store *st, int fd, const char *path, bool is_dir)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) != 0)
+		return store_fail(st, LA_E_IO, "cannot stat %s: %s", path, strerror(errno));
+	return check_stat(st, &sb, path, is_dir);
 }
 
 static la_rc open_dir(struct la_store *st, bool create)
@@ -77,12 +85,36 @@ static la_rc open_dir(struct la_store *st, bool create)
 	return rc;
 }
 
+/* An existing database is checked without opening it: closing any
+ * descriptor of the file drops every POSIX lock this process holds on it,
+ * including those of other handles' SQLite connections (a threaded
+ * program such as luciaauthd opens one handle per thread, and a dropped
+ * WAL lock lets another process corrupt the database).  SQLite then opens
+ * it with O_NOFOLLOW, so the name checked is the file used. */
+static la_rc stat_file(struct la_store *st, const char *path)
+{
+	struct stat sb;
+
+	if (fstatat(AT_FDCWD, path, &sb, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    (S_ISREG(sb.st_mode) && faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) != 0))
+		return LA_E_NOTFOUND; /* errno says why: open_file explains */
+	if (S_ISLNK(sb.st_mode)) {
+		errno = ELOOP;
+		return LA_E_NOTFOUND;
+	}
+	return check_stat(st, &sb, path, false);
+}
+
 static la_rc open_file(struct la_store *st, const char *path, bool create)
 {
 	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0);
-	int fd = open(path, flags, 0600);
-	la_rc rc;
+	la_rc rc = create ? LA_E_NOTFOUND : stat_file(st, path);
+	int fd = -1;
 
+	if (rc != LA_E_NOTFOUND)
+		return rc;
+	if (create)
+		fd = open(path, flags, 0600);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return store_fail(st, LA_E_NOSTORE,

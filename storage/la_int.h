@@ -76,6 +76,11 @@ LA_HIDDEN void store_random_string(char *out, size_t n, const char *alphabet);
 #define LA_ALPHA_LUCIA "abcdefghijklmnopqrstuvwxyz0123456789"
 #define LA_ALPHA_BASE32 "abcdefghijkmnpqrstuvwxyz23456789"
 
+/* luciaauthd's http_* keys (la_config_http.c); *known = false if not one. */
+LA_HIDDEN void store_config_http_defaults(struct la_config *c);
+LA_HIDDEN la_rc store_config_http_set(struct la_config *c, const char *key, const char *value,
+				      bool *known);
+
 /* Validation helpers (la_util.c). */
 LA_HIDDEN bool store_valid_utf8_text(const char *s, size_t max_bytes, bool allow_colon);
 LA_HIDDEN bool store_valid_email(const char *s);

@@ -91,6 +91,8 @@ LA_PUBLIC const char *la_strerror(la_rc rc);
 
 /* ---- configuration -------------------------------------------------- */
 #define LA_PATH_MAX 4096
+#define LA_HTTP_SOCKET_MAX 108       /* sizeof(sun_path) */
+#define LA_HTTP_ORIGINS_MAX 1024
 struct la_config {
 	char dir[LA_PATH_MAX];       /* state directory */
 	uint32_t uid_min, uid_max;
@@ -107,6 +109,18 @@ struct la_config {
 	bool sync_full;              /* synchronous=FULL instead of NORMAL */
 	char passwd_file[LA_PATH_MAX]; /* system accounts (default /etc/passwd) */
 	char group_file[LA_PATH_MAX];  /* system groups (default /etc/group) */
+	struct la_http_config {        /* luciaauthd only (http_* keys) */
+		char listen[LA_ORIGIN_MAX + 1];  /* "127.0.0.1:8787", "" = none */
+		char socket[LA_HTTP_SOCKET_MAX]; /* Unix socket path, "" = none */
+		unsigned socket_mode;            /* e.g. 0660 */
+		unsigned threads;                /* worker threads */
+		unsigned long body_max;          /* bytes of a request body */
+		bool cookie_secure;              /* Secure attribute on cookies */
+		bool trust_proxy;                /* client address from X-Real-IP */
+		char origins[LA_HTTP_ORIGINS_MAX]; /* allowed Origins, ' '-separated */
+		unsigned throttle;               /* sign-in attempts per IP ... */
+		int64_t throttle_interval_ms;    /* ... per interval (0 = off) */
+	} http;
 };
 
 #define LA_DEFAULT_CONFIG "/etc/luciaauth.conf"

@@ -456,6 +456,59 @@ START_TEST(test_config_load_uid_range_order)
 }
 END_TEST
 
+/* luciaauthd's keys (la_config_http.c): defaults, good and bad values. */
+START_TEST(test_config_http_keys)
+{
+	static const char *const bad[][2] = {
+		{ "http_listen", "127.0.0.1" },      { "http_listen", "127.0.0.1:65536" },
+		{ "http_listen", ":80" },            { "http_listen", "a b:80" },
+		{ "http_socket", "relative.sock" },  { "http_socket_mode", "0800" },
+		{ "http_socket_mode", "rw" },        { "http_threads", "0" },
+		{ "http_threads", "257" },           { "http_body_max", "100" },
+		{ "http_body_max", "2000000" },      { "http_cookie_secure", "true" },
+		{ "http_trust_proxy", "1" },         { "http_origins", "evil.example" },
+		{ "http_origins", "https://a.example/path" },
+		{ "http_throttle_interval", "0" },   { "http_throttle_interval", "2d" },
+		{ "http_throttle", "-1" },           { "http_bogus", "1" },
+	};
+	struct la_config c, d;
+	char longsock[200];
+
+	la_config_defaults(&c);
+	ck_assert_str_eq(c.http.listen, "");
+	ck_assert_str_eq(c.http.socket, "/run/luciaauthd/http.sock");
+	ck_assert_uint_eq(c.http.socket_mode, 0660);
+	ck_assert(c.http.cookie_secure);
+	ck_assert(!c.http.trust_proxy);
+	ck_assert_uint_eq(c.http.body_max, 4096);
+	ck_assert_uint_eq(c.http.throttle, 20);
+	ck_assert_int_eq(c.http.throttle_interval_ms, 60000);
+	ck_assert_int_eq(set(&c, "http_listen", "[::1]:8787"), LA_OK);
+	ck_assert_str_eq(c.http.listen, "[::1]:8787");
+	ck_assert_int_eq(set(&c, "http_listen", "127.0.0.1:0"), LA_OK);
+	ck_assert_int_eq(set(&c, "http_socket", ""), LA_OK);
+	ck_assert_str_eq(c.http.socket, "");
+	ck_assert_int_eq(set(&c, "http_socket_mode", "0600"), LA_OK);
+	ck_assert_uint_eq(c.http.socket_mode, 0600);
+	ck_assert_int_eq(set(&c, "http_cookie_secure", "no"), LA_OK);
+	ck_assert(!c.http.cookie_secure);
+	ck_assert_int_eq(set(&c, "http_origins", "https://a.example http://localhost:8080"), LA_OK);
+	ck_assert_int_eq(set(&c, "http_throttle_interval", "15m"), LA_OK);
+	ck_assert_int_eq(c.http.throttle_interval_ms, 15 * 60000);
+	ck_assert_int_eq(set(&c, "http_threads", "8"), LA_OK);
+	ck_assert_uint_eq(c.http.threads, 8);
+	d = c;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(set(&c, bad[i][0], bad[i][1]) == LA_E_INVAL, "%s = %s accepted",
+			      bad[i][0], bad[i][1]);
+	memset(longsock, 'a', sizeof(longsock) - 1);
+	longsock[0] = '/';
+	longsock[sizeof(longsock) - 1] = '\0';
+	ck_assert_int_eq(set(&c, "http_socket", longsock), LA_E_INVAL);
+	ck_assert_mem_eq(&c, &d, sizeof(c));
+}
+END_TEST
+
 Suite *suite_config(void)
 {
 	const TTest *core[] = {
@@ -463,6 +516,7 @@ Suite *suite_config(void)
 	    test_duration_valid,
 	    test_config_set_every_key,
 	    test_config_load_file,
+	    test_config_http_keys,
 	};
 	const TTest *errors[] = {
 	    test_duration_invalid,

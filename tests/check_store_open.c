@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_la.h"
@@ -174,10 +176,51 @@ START_TEST(test_store_open_refuses_foreign_owner)
 }
 END_TEST
 
+/* Does another process see SQLite's SHARED lock on the database file (the
+ * range after SQLite's pending byte), which a WAL-mode connection holds as
+ * long as it is open?  The last connection to close checkpoints and removes
+ * the WAL when it can lock the file exclusively. */
+static bool others_see_shared_lock(const char *db)
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+				    .l_start = 0x40000002, .l_len = 510 };
+		int fd = open(db, O_RDONLY | O_CLOEXEC);
+
+		_exit(fd >= 0 && fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Opening a second handle in the same process (luciaauthd: one per thread)
+ * must not drop the first one's POSIX locks, as closing any descriptor of
+ * the file would. */
+START_TEST(test_store_open_keeps_other_handles_locks)
+{
+	struct la_store *second = NULL;
+	struct la_user u;
+
+	ck_assert_int_eq(la_user_by_name(fx.st, "nobody", &u), LA_E_NOUSER);
+	ck_assert(others_see_shared_lock(fx_db_file("")));
+	ck_assert_int_eq(la_store_open(&fx.cfg, 0, &second), LA_OK);
+	ck_assert_msg(others_see_shared_lock(fx_db_file("")),
+		      "opening a second handle dropped the first handle's lock");
+	ck_assert_int_eq(la_user_by_name(second, "nobody", &u), LA_E_NOUSER);
+	la_store_close(second);
+	ck_assert(others_see_shared_lock(fx_db_file("")));
+}
+END_TEST
+
 Suite *suite_store_open(void)
 {
 	const TTest *core[] = {
 	    test_store_created_modes,
+	    test_store_open_keeps_other_handles_locks,
 	};
 	const TTest *errors[] = {
 	    test_store_open_refuses_db_mode, test_store_open_refuses_dir_mode,

@@ -220,4 +220,44 @@ PAMD
 	set -e
 fi
 
+# ---- web service -------------------------------------------------------
+daemon=$build/daemon/luciaauthd
+if [ ! -x "$daemon" ] || ! command -v curl >/dev/null; then
+	step "luciaauthd: skipped (not built, or no curl)"
+else
+	step "luciaauthd: the web service on a free loopback port, over the same store"
+	cat >"$tmp/luciaauthd.conf" <<CONF
+dir = $tmp/state
+signup = open
+http_listen = 127.0.0.1:0
+http_socket =
+http_cookie_secure = no
+CONF
+	"$daemon" --config "$tmp/luciaauthd.conf" 2>"$tmp/luciaauthd.log" &
+	dpid=$!
+	for _ in $(seq 100); do grep -q serving "$tmp/luciaauthd.log" && break; sleep 0.05; done
+	url=$(sed -n 's|.* on \(http://127\.0\.0\.1:[0-9]*\).*|\1|p' "$tmp/luciaauthd.log")
+	sed "s|$tmp|\$tmp|g" "$tmp/luciaauthd.log"
+	web() { # web PATH [curl args]: show the request and the answer
+		local p=$1
+		shift
+		printf '\033[2m$ curl %s %s\033[0m\n' "$*" "$p" >&2
+		curl -s -i "$@" "$url$p" | tr -d '\r' |
+			grep -E '^(HTTP|Set-Cookie|X-Auth|\{)' |
+			sed -E 's/(auth_session=[a-z0-9]{12})\.[a-z0-9]{32}/\1.<secret>/'
+	}
+	printf '{"username":"bob","email":"bob@example.org","password":"%s"}' 'correct horse battery' \
+		>"$tmp/signup.json"
+	step "luciaauthd: sign up bob (JSON API; the page is at $url/login)"
+	web /api/signup -X POST -H "Origin: $url" -H 'Content-Type: application/json' \
+		--data-binary @"$tmp/signup.json" -c "$tmp/jar"
+	step "luciaauthd: GET /auth with the cookie, as nginx auth_request does"
+	web /auth -b "$tmp/jar"
+	step "luciaauthd: sign out, then /auth refuses the cookie"
+	web /api/logout -X POST -H "Origin: $url" -b "$tmp/jar"
+	web /auth -b "$tmp/jar"
+	kill "$dpid"
+	wait "$dpid" || true
+fi
+
 step "Done: the temporary store is removed"
