@@ -74,6 +74,7 @@ enum verdict { V_GO, V_UNCHANGED, V_SKIP };
 struct plan {
 	uint32_t uid, gid;
 	bool make_group;     /* create the primary group (gid, username) */
+	const char *mirror_group; /* or create it as this shared group */
 	char why[1024];       /* reason of V_UNCHANGED / V_SKIP */
 };
 
@@ -363,7 +364,18 @@ static la_rc check_gid(struct la_batch *b, const struct la_import_user *u, struc
 			*v = SKIP(p, "gid %u is the local group '%s'", gid, g->name);
 		return LA_OK; /* a shared local group such as "users": referenced */
 	}
-	if (!g && u->gid && u->gid != u->uid) {
+	if (!g && u->gid_name && strcmp(u->gid_name, u->username) != 0) {
+		/* Only in the source's group file: mirrored, as supplementary
+		 * groups are. */
+		rc = query(b, S_GROUP_BY_NAME, u->gid_name, 0, &row);
+		if (rc == LA_OK && row)
+			*v = SKIP(p, "primary group '%s' is a store group with gid %lld, not %u",
+				  u->gid_name,
+				  (long long)sqlite3_column_int64(b->s[S_GROUP_BY_NAME], 1), gid);
+		p->mirror_group = u->gid_name;
+		return rc;
+	}
+	if (!g && !u->gid_name && u->gid && u->gid != u->uid) {
 		*v = SKIP(p, "primary group gid %u exists neither in the store nor in %.200s", gid,
 			  b->st->cfg.group_file);
 		return LA_OK;
@@ -527,6 +539,12 @@ static la_rc write_user(struct la_batch *b, const struct la_import_user *u, cons
 	store_public_changed(b->st);
 	if (p->make_group)
 		rc = insert_group(b, p->gid, u->username, true);
+	else if (p->mirror_group)
+		rc = insert_group(b, p->gid, p->mirror_group, false);
+	if (rc == LA_OK && p->mirror_group)
+		store_batch_note(b, LA_IMPORT_INFO, p->mirror_group, 0,
+				 "group '%s' (gid %u) mirrored into the store for its imported "
+				 "members", p->mirror_group, p->gid);
 	if (rc == LA_OK)
 		rc = insert_user(b, u, p, id);
 	if (rc == LA_OK && p->uid >= b->st->cfg.uid_min && p->uid < b->st->cfg.uid_max) {

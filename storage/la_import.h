@@ -109,6 +109,7 @@ struct la_import_user {
 	const char *email;         /* NULL = none */
 	uint32_t uid;              /* 0 = allocate in uid_min..uid_max */
 	uint32_t gid;              /* 0 = a private group with gid = uid */
+	const char *gid_name;      /* name of gid in the source's group file */
 	const char *gecos, *home, *shell; /* NULL = "" / home_base/name / default_shell */
 	const char *hash;          /* key password:<username>, NULL = none */
 	bool locked;

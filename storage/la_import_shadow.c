@@ -46,7 +46,7 @@ struct src {
 	char *pw_buf, *sp_buf, *gr_buf;
 	struct pw_line *pw;
 	struct sp_line *sp;
-	struct gr_line *gr;
+	struct gr_line *gr, *gr_by_gid;
 	struct member *mem;
 	size_t n_pw, n_sp, n_gr, n_mem;
 };
@@ -67,6 +67,13 @@ static int sp_cmp(const void *a, const void *b)
 static int mem_cmp(const void *a, const void *b)
 {
 	return field_cmp(&((const struct member *)a)->user, &((const struct member *)b)->user);
+}
+
+static int gr_gid_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct gr_line *)a)->gid, y = ((const struct gr_line *)b)->gid;
+
+	return (x > y) - (x < y);
 }
 
 static int pwp_name_cmp(const void *a, const void *b)
@@ -92,6 +99,7 @@ static void src_free(struct src *s)
 	free(s->pw);
 	free(s->sp);
 	free(s->gr);
+	free(s->gr_by_gid);
 	free(s->mem);
 }
 
@@ -204,6 +212,11 @@ static la_rc index_members(struct la_store *st, struct src *s)
 		for (pos = 0; store_group_member_next(&s->gr[i].members, &pos, &m);)
 			s->mem[s->n_mem++] = (struct member){ m, i };
 	qsort(s->mem, s->n_mem, sizeof(*s->mem), mem_cmp);
+	s->gr_by_gid = malloc((s->n_gr ? s->n_gr : 1) * sizeof(*s->gr_by_gid));
+	if (!s->gr_by_gid)
+		return store_fail(st, LA_E_NOMEM, "out of memory");
+	memcpy(s->gr_by_gid, s->gr, s->n_gr * sizeof(*s->gr));
+	qsort(s->gr_by_gid, s->n_gr, sizeof(*s->gr), gr_gid_cmp);
 	return LA_OK;
 }
 
@@ -305,6 +318,16 @@ static la_rc member_groups(struct la_store *st, const struct src *s, const struc
 	return LA_OK;
 }
 
+static const char *group_name(const struct src *s, uint32_t gid)
+{
+	struct gr_line key = { .gid = gid };
+	const struct gr_line *g = s->n_gr ? bsearch(&key, s->gr_by_gid, s->n_gr, sizeof(key),
+						    gr_gid_cmp)
+					  : NULL;
+
+	return g ? g->name : NULL;
+}
+
 /* Checks of one passwd line that end in a note rather than an account. */
 static bool precheck(struct la_batch *b, const struct src *s, const struct pw_line *e,
 		     struct acct_buf *a, uint32_t lo, uint32_t hi, const struct sp_line **sp)
@@ -381,6 +404,7 @@ static la_rc adopt(struct la_batch *b, const struct src *s, const struct pw_line
 	/* shadow(5): 0 "should not be used"; read as "expired long ago". */
 	u.expires_ms = sp->r.expire_days < 0 ? 0 : sp->r.expire_days ? sp->r.expire_days * MS_PER_DAY : 1;
 	u.line = e->line;
+	u.gid_name = group_name(s, e->r.gid);
 	rc = member_groups(store_batch_store(b), s, e, a, &u.n_groups);
 	u.groups = a->groups;
 	if (rc == LA_OK && pw == PW_NONE)
