@@ -83,6 +83,11 @@ struct la_store *store_batch_store(struct la_batch *b)
 	return b->st;
 }
 
+const struct la_import_stats *store_batch_stats(const struct la_batch *b)
+{
+	return b->stats;
+}
+
 const struct la_acctfile *store_batch_syspw(struct la_batch *b)
 {
 	return &b->syspw;

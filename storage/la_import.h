@@ -141,6 +141,7 @@ LA_HIDDEN void store_batch_progress(struct la_batch *b, size_t done, size_t tota
  * Frees b.  Returns the batch's result. */
 LA_HIDDEN la_rc store_batch_end(struct la_batch *b, la_rc rc);
 LA_HIDDEN struct la_store *store_batch_store(struct la_batch *b);
+LA_HIDDEN const struct la_import_stats *store_batch_stats(const struct la_batch *b);
 LA_HIDDEN const struct la_acctfile *store_batch_syspw(struct la_batch *b);
 
 #endif /* LA_IMPORT_H */

@@ -474,6 +474,8 @@ static la_rc adopt(struct la_batch *b, struct ldb *l, struct luser *u, const cha
 {
 	struct la_import_user iu = { .id = u->id, .username = u->name, .line = u->row };
 	const struct lkey *pw = NULL;
+	size_t added;
+	la_rc rc;
 
 	if (u->bad)
 		return LA_OK;
@@ -492,11 +494,14 @@ static la_rc adopt(struct la_batch *b, struct ldb *l, struct luser *u, const cha
 	}
 	iu.hash = pw ? pw->hash : NULL;
 	iu.keys = keys;
-	if (!pw)
+	added = store_batch_stats(b)->added;
+	rc = store_batch_user(b, &iu);
+	/* Reported for a new account only: a second run stays quiet. */
+	if (rc == LA_OK && !pw && store_batch_stats(b)->added > added)
 		store_batch_note(b, LA_IMPORT_INFO, u->name, u->row,
 				 "no key with a password: adopted without the key password:%s",
 				 u->name);
-	return store_batch_user(b, &iu);
+	return rc;
 }
 
 static la_rc prepare(struct la_store *st, const struct la_import_opts *o, struct ldb *l)

@@ -373,6 +373,7 @@ static la_rc adopt(struct la_batch *b, const struct src *s, const struct pw_line
 	struct la_import_user u = { .username = a->name };
 	const struct sp_line *sp = NULL;
 	enum pw_state pw;
+	size_t added;
 	bool locked = false;
 	la_rc rc;
 
@@ -407,12 +408,14 @@ static la_rc adopt(struct la_batch *b, const struct src *s, const struct pw_line
 	u.gid_name = group_name(s, e->r.gid);
 	rc = member_groups(store_batch_store(b), s, e, a, &u.n_groups);
 	u.groups = a->groups;
-	if (rc == LA_OK && pw == PW_NONE)
+	added = store_batch_stats(b)->added;
+	if (rc == LA_OK)
+		rc = store_batch_user(b, &u);
+	/* Reported for a new account only: a second run stays quiet. */
+	if (rc == LA_OK && pw == PW_NONE && store_batch_stats(b)->added > added)
 		store_batch_note(b, LA_IMPORT_INFO, a->name, sp->line,
 				 "no usable password in the shadow file ('*', '!' or empty): "
 				 "adopted without a password key");
-	if (rc == LA_OK)
-		rc = store_batch_user(b, &u);
 out:
 	sodium_memzero(a->hash, sizeof(a->hash));
 	return rc;
