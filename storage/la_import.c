@@ -197,6 +197,33 @@ static bool all_hex(const char *s, size_t n)
 	return true;
 }
 
+/* The shape of a crypt(3) string beyond what crypt_checksalt() looks at
+ * (it checks the setting, not the checksum): a checksum of crypt's base64
+ * alphabet with the method's length, and digits after "rounds=".  Cheap on
+ * purpose: hashing a dummy password per account would make a bulk import
+ * take minutes. */
+static bool crypt_shape_ok(const char *hash)
+{
+	static const char b64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	static const struct { const char *prefix; size_t sum_len; } known[] = {
+		{ "$y$", 43 }, { "$gy$", 43 }, { "$7$", 43 }, { "$6$", 86 }, { "$5$", 43 },
+		{ "$1$", 22 },
+	};
+	const char *sum = strrchr(hash, '$') + 1, *r = strstr(hash, "$rounds=");
+	size_t len = strlen(hash);
+
+	if (!*sum || strspn(sum, b64) != strlen(sum))
+		return false;
+	if (r && (r[8] < '0' || r[8] > '9' || strspn(r + 8, "0123456789") + 9 > (size_t)(sum - r)))
+		return false;
+	if (hash[1] == '2' && hash[3] == '$') /* bcrypt: "$2b$NN$" + 22 salt + 31 sum */
+		return len == 60 && strlen(sum) == 53;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strncmp(hash, known[i].prefix, strlen(known[i].prefix)) == 0)
+			return strlen(sum) == known[i].sum_len;
+	return true;
+}
+
 bool store_hash_importable(const char *hash)
 {
 	size_t len = strnlen(hash, LA_HASH_MAX);
@@ -210,8 +237,9 @@ bool store_hash_importable(const char *hash)
 		/* libxcrypt knows the method and the setting is well-formed;
 		 * LEGACY (md5crypt, ...) still verifies and is rehashed at the
 		 * first sign-in. */
-		return crypt_checksalt(hash) == CRYPT_SALT_OK ||
-		       crypt_checksalt(hash) == CRYPT_SALT_METHOD_LEGACY;
+		return (crypt_checksalt(hash) == CRYPT_SALT_OK ||
+			crypt_checksalt(hash) == CRYPT_SALT_METHOD_LEGACY) &&
+		       crypt_shape_ok(hash);
 	/* Lucia: "s2:<salt>:<hex>" or the legacy "<salt>:<hex>", 64-byte key. */
 	c1 = strchr(hash, ':');
 	if (!c1 || c1 == hash)

@@ -270,8 +270,15 @@ static int parse_tables(struct cli_ctx *c, const char *arg, struct import_args *
 
 	if (!cli_split_list(arg, &a->tables_buf, &a->tables, &n) || n < 2 || n > 3)
 		return cli_usage(c, "--tables wants USER,KEY[,SESSION] table names");
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		/* Checked again by the library; here it is a usage error. */
+		if (strspn(a->tables[i], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					 "0123456789_") != strlen(a->tables[i]) ||
+		    !a->tables[i][0] || (a->tables[i][0] >= '0' && a->tables[i][0] <= '9'))
+			return cli_usage(c, "invalid table name '%s' ([A-Za-z_][A-Za-z0-9_]*)",
+					 a->tables[i]);
 		a->o.tables[i] = a->tables[i];
+	}
 	return CLI_CONTINUE;
 }
 
