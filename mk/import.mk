@@ -12,3 +12,5 @@ tools_luciaauth_SOURCES += tools/cli_import.c
 SHELL_TESTS += tests/test_import.sh
 EXTRA_DIST += tests/fixtures/lucia/package.json tests/fixtures/lucia/make-db.mjs \
 	tests/fixtures/lucia/lucia-v2.sql
+# Benchmark: 100,000 users imported (bench/run-import.sh BUILD_DIR).
+EXTRA_DIST += bench/run-import.sh

@@ -301,7 +301,7 @@ if [ -z "${LUCIAAUTH_TEST_LUCIA_DUMP:-}" ] && command -v node >/dev/null 2>&1 &&
 else
 	rm -f "$ldb"
 	sqlite3 "$ldb" <"$fix/lucia-v2.sql" || bail_out "cannot load lucia-v2.sql"
-	diag "Lucia v2 database from the checked-in lucia-v2.sql (no node_modules in $fix)"
+	diag "Lucia v2 database from the checked-in lucia-v2.sql (no Node packages in $fix, or LUCIAAUTH_TEST_LUCIA_DUMP)"
 fi
 chmod 400 "$ldb"
 ldb_sum=$(sha256sum <"$ldb")
