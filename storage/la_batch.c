@@ -389,7 +389,8 @@ static la_rc check_gid(struct la_batch *b, const struct la_import_user *u, struc
 			*v = SKIP(p, "gid %u is the local group '%s'", gid, g->name);
 		return LA_OK; /* a shared local group such as "users": referenced */
 	}
-	if (!g && u->gid_name && strcmp(u->gid_name, u->username) != 0) {
+	if (!g && u->gid_name && strcmp(u->gid_name, u->username) != 0 &&
+	    gid >= b->st->cfg.uid_min) {
 		/* Only in the source's group file: mirrored, as supplementary
 		 * groups are. */
 		rc = query(b, S_GROUP_BY_NAME, u->gid_name, 0, &row);
@@ -400,7 +401,11 @@ static la_rc check_gid(struct la_batch *b, const struct la_import_user *u, struc
 		p->mirror_group = u->gid_name;
 		return rc;
 	}
-	if (!g && !u->gid_name && u->gid && u->gid != u->uid) {
+	if (!g && u->gid && u->gid != u->uid && (!u->gid_name || gid < b->st->cfg.uid_min)) {
+		/* A system gid is referenced as a number (users, staff...), never
+		 * created; an unknown one is an error of the source. */
+		if (u->gid_name && gid < b->st->cfg.uid_min)
+			return LA_OK;
 		*v = SKIP(p, "primary group gid %u exists neither in the store nor in %.200s", gid,
 			  b->st->cfg.group_file);
 		return LA_OK;
@@ -499,9 +504,32 @@ static la_rc insert_key(struct la_batch *b, const char *key_id, const char *user
 static la_rc add_membership(struct la_batch *b, const struct la_import_user *u, const char *id,
 			    const struct la_import_group *g)
 {
+	const struct la_acct *by_name = store_acct_by_name(&b->sysgr, g->name);
+	const struct la_acct *by_gid = store_acct_by_id(&b->sysgr, g->gid);
 	bool row = false;
-	la_rc rc = query(b, S_GROUP_BY_NAME, g->name, 0, &row);
+	la_rc rc;
 
+	/* A local group keeps its members where they are: the group file's
+	 * member list names the user, who now resolves through NSS.  Copying
+	 * it would only make a second, diverging list. */
+	if (by_name || by_gid) {
+		store_batch_note(b, LA_IMPORT_INFO, u->username, u->line,
+				 by_name && by_name->id == g->gid /* two index arrays */
+					 ? "membership of the local group '%s' stays in %.200s"
+					 : "membership of '%s' not recorded: its name or gid is another "
+					   "local group in %.200s",
+				 g->name, b->st->cfg.group_file);
+		return LA_OK;
+	}
+	/* Never create a system group (sudo, wheel, adm...) from an import. */
+	if (g->gid < b->st->cfg.uid_min) {
+		store_batch_note(b, LA_IMPORT_INFO, u->username, u->line,
+				 "membership of '%s' not recorded: gid %u is a system gid (below "
+				 "uid_min), and system groups are never created by an import",
+				 g->name, g->gid);
+		return LA_OK;
+	}
+	rc = query(b, S_GROUP_BY_NAME, g->name, 0, &row);
 	if (rc == LA_OK && row && (uint32_t)sqlite3_column_int64(b->s[S_GROUP_BY_NAME], 1) != g->gid) {
 		store_batch_note(b, LA_IMPORT_INFO, u->username, u->line,
 				 "membership of '%s' not recorded: the store group '%s' has gid %lld, "
