@@ -3,7 +3,8 @@
 # batch (one transaction, one snapshot publish) in the storage library; the
 # CLI adapter in tools/cli_import.c.
 storage_libluciaauth_core_la_SOURCES += storage/la_import.h storage/la_import.c \
-	storage/la_batch.c storage/la_import_shadow.c \
+	storage/la_batch_int.h storage/la_batch.c storage/la_batch_check.c \
+	storage/la_import_shadow.c \
 	storage/la_import_lucia.c
 tools_luciaauth_SOURCES += tools/cli_import.c
 # Shadow and Lucia v2 imports end to end (CLI and pam_luciaauth.so under

@@ -26,14 +26,7 @@
 
 #include <sodium.h>
 
-#include "la_import.h"
-
-enum {
-	S_USER_BY_NAME, S_USER_BY_ID, S_USER_BY_UID, S_ID_USED, S_RETIRED, S_EMAIL_USED,
-	S_GROUP_BY_NAME, S_GROUP_BY_GID, S_INSERT_USER, S_INSERT_GROUP, S_INSERT_KEY,
-	S_KEY_OWNER, S_INSERT_MEMBER, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_HWM_GET,
-	S_HWM_RAISE, N_STMT
-};
+#include "la_batch_int.h"
 
 static const char *const batch_sql[N_STMT] = {
 	[S_USER_BY_NAME] = "SELECT id, uid FROM users WHERE username = ?1",
@@ -58,28 +51,6 @@ static const char *const batch_sql[N_STMT] = {
 	[S_HWM_GET] = "SELECT next FROM id_alloc WHERE kind = 'id'",
 	[S_HWM_RAISE] = "INSERT INTO id_alloc VALUES ('id', ?1) ON CONFLICT(kind) DO UPDATE"
 			" SET next = max(next, ?1)",
-};
-
-struct la_batch {
-	struct la_store *st;
-	struct la_import_opts o;
-	struct la_import_stats *stats;
-	struct la_acctfile syspw, sysgr;
-	sqlite3_stmt *s[N_STMT];
-	uint32_t next_id; /* allocation cursor */
-	bool in_tx;
-	unsigned char pool[4096]; /* random bytes for user ids */
-	size_t pool_used;
-};
-
-/* The verdict of the checks before an account is written. */
-enum verdict { V_GO, V_UNCHANGED, V_SKIP };
-
-struct plan {
-	uint32_t uid, gid;
-	bool make_group;     /* create the primary group (gid, username) */
-	const char *mirror_group; /* or create it as this shared group */
-	char why[1024];       /* reason of V_UNCHANGED / V_SKIP */
 };
 
 struct la_store *store_batch_store(struct la_batch *b)
@@ -141,10 +112,7 @@ void store_batch_progress(struct la_batch *b, size_t done, size_t total)
 		b->o.progress(done, total, b->o.ctx);
 }
 
-/* Step a one-row query with ?1 = text or integer.  *row: a row came back
- * (then the statement is left on it for the caller to read; it is reset
- * at the next use). */
-static la_rc query(struct la_batch *b, int which, const char *arg, int64_t iarg, bool *row)
+la_rc store_batch_query(struct la_batch *b, int which, const char *arg, int64_t iarg, bool *row)
 {
 	sqlite3_stmt *s = b->s[which];
 	int r;
@@ -167,7 +135,7 @@ static la_rc exec_stmt(struct la_batch *b, int which)
 	return store_step_done(b->st, b->s[which], "import");
 }
 
-static const char *col_text(struct la_batch *b, int which, int col)
+const char *store_batch_col(struct la_batch *b, int which, int col)
 {
 	const unsigned char *t = sqlite3_column_text(b->s[which], col);
 
@@ -215,7 +183,7 @@ la_rc store_batch_begin(struct la_store *st, const struct la_import_opts *o,
 		rc = store_begin(st);
 	b->in_tx = rc == LA_OK;
 	if (rc == LA_OK)
-		rc = query(b, S_HWM_GET, NULL, 0, &row);
+		rc = store_batch_query(b, S_HWM_GET, NULL, 0, &row);
 	if (rc == LA_OK && row) {
 		int64_t next = sqlite3_column_int64(b->s[S_HWM_GET], 0);
 
@@ -255,191 +223,6 @@ la_rc store_batch_end(struct la_batch *b, la_rc rc)
 	store_acctfile_free(&b->sysgr);
 	sodium_memzero(b->pool, sizeof(b->pool));
 	free(b);
-	return rc;
-}
-
-/* Is id free for a new uid or gid: not in the store (users, groups,
- * retired), not in the system files. */
-static la_rc id_free(struct la_batch *b, uint32_t id, bool *is_free)
-{
-	bool used = false;
-	la_rc rc = query(b, S_ID_USED, NULL, id, &used);
-
-	*is_free = rc == LA_OK && !used && !store_acct_by_id(&b->syspw, id) &&
-		   !store_acct_by_id(&b->sysgr, id);
-	return rc;
-}
-
-static la_rc allocate(struct la_batch *b, uint32_t *out)
-{
-	const struct la_config *c = &b->st->cfg;
-	int64_t span = (int64_t)c->uid_max - c->uid_min + 1;
-	bool ok = false;
-
-	for (int64_t i = 0; i < span; i++) {
-		uint32_t id = (uint32_t)(c->uid_min + ((int64_t)b->next_id - c->uid_min + i) % span);
-		la_rc rc = id_free(b, id, &ok);
-
-		if (rc != LA_OK)
-			return rc;
-		if (ok) {
-			*out = id;
-			b->next_id = id;
-			return LA_OK;
-		}
-	}
-	return store_fail(b->st, LA_E_RANGE, "no free id left in %u..%u", c->uid_min, c->uid_max);
-}
-
-#define SKIP(p, ...) (snprintf((p)->why, sizeof((p)->why), __VA_ARGS__), V_SKIP)
-
-/* Already in the store?  MUST 4: then it is left alone. */
-static la_rc check_existing(struct la_batch *b, const struct la_import_user *u, struct plan *p,
-			    enum verdict *v)
-{
-	bool row = false;
-	la_rc rc = LA_OK;
-
-	*v = V_GO;
-	if (u->id) {
-		rc = query(b, S_USER_BY_ID, u->id, 0, &row);
-		if (rc == LA_OK && row) {
-			snprintf(p->why, sizeof(p->why), "already imported (as '%s')",
-				 col_text(b, S_USER_BY_ID, 0));
-			*v = V_UNCHANGED;
-			return LA_OK;
-		}
-	}
-	if (rc == LA_OK)
-		rc = query(b, S_USER_BY_NAME, u->username, 0, &row);
-	if (rc != LA_OK || !row)
-		return rc;
-	if (!u->id && u->uid && (uint32_t)sqlite3_column_int64(b->s[S_USER_BY_NAME], 1) == u->uid) {
-		snprintf(p->why, sizeof(p->why), "already imported");
-		*v = V_UNCHANGED;
-	} else {
-		*v = SKIP(p, "a store user '%s' already exists (uid %lld); not merged", u->username,
-			  (long long)sqlite3_column_int64(b->s[S_USER_BY_NAME], 1));
-	}
-	return LA_OK;
-}
-
-/* The uid: kept (in range, free, or the adopted local account's) or
- * allocated. */
-static la_rc check_uid(struct la_batch *b, const struct la_import_user *u, struct plan *p,
-		       enum verdict *v)
-{
-	const struct la_config *c = &b->st->cfg;
-	const struct la_acct *a = store_acct_by_name(&b->syspw, u->username);
-	bool row = false;
-	la_rc rc;
-
-	if (a && a->id != u->uid) {
-		*v = SKIP(p, "'%s' is a local account with uid %u in %.200s", u->username, a->id,
-			  c->passwd_file);
-		return LA_OK;
-	}
-	if (!u->uid)
-		return allocate(b, &p->uid);
-	p->uid = u->uid;
-	if (u->uid < c->uid_min || u->uid > c->uid_max) {
-		*v = SKIP(p, "uid %u is outside the store's range %u..%u (uid_min/uid_max)", u->uid,
-			  c->uid_min, c->uid_max);
-		return LA_OK;
-	}
-	a = store_acct_by_id(&b->syspw, u->uid);
-	if (a && strcmp(a->name, u->username) != 0) {
-		*v = SKIP(p, "uid %u belongs to the local account '%s'", u->uid, a->name);
-		return LA_OK;
-	}
-	rc = query(b, S_USER_BY_UID, NULL, u->uid, &row);
-	if (rc == LA_OK && row) {
-		*v = SKIP(p, "uid %u belongs to the store user '%s'", u->uid,
-			  col_text(b, S_USER_BY_UID, 0));
-		return LA_OK;
-	}
-	if (rc == LA_OK)
-		rc = query(b, S_RETIRED, NULL, u->uid, &row);
-	if (rc == LA_OK && row)
-		*v = SKIP(p, "uid %u belonged to a deleted store account and is retired", u->uid);
-	return rc;
-}
-
-/* The primary group: a store group with that gid, a local group, or a
- * private group named after the user (created with the account). */
-static la_rc check_gid(struct la_batch *b, const struct la_import_user *u, struct plan *p,
-		       enum verdict *v)
-{
-	uint32_t gid = u->gid ? u->gid : p->uid;
-	const struct la_acct *g = store_acct_by_id(&b->sysgr, gid);
-	bool row = false;
-	la_rc rc = query(b, S_GROUP_BY_GID, NULL, gid, &row);
-
-	p->gid = gid;
-	if (rc != LA_OK)
-		return rc;
-	if (row) {
-		if (!u->gid && strcmp(col_text(b, S_GROUP_BY_GID, 0), u->username) != 0)
-			*v = SKIP(p, "gid %u is the store group '%s'", gid,
-				  col_text(b, S_GROUP_BY_GID, 0));
-		return LA_OK;
-	}
-	if (g && strcmp(g->name, u->username) != 0) {
-		if (!u->gid)
-			*v = SKIP(p, "gid %u is the local group '%s'", gid, g->name);
-		return LA_OK; /* a shared local group such as "users": referenced */
-	}
-	if (!g && u->gid_name && strcmp(u->gid_name, u->username) != 0 &&
-	    gid >= b->st->cfg.uid_min) {
-		/* Only in the source's group file: mirrored, as supplementary
-		 * groups are. */
-		rc = query(b, S_GROUP_BY_NAME, u->gid_name, 0, &row);
-		if (rc == LA_OK && row)
-			*v = SKIP(p, "primary group '%s' is a store group with gid %lld, not %u",
-				  u->gid_name,
-				  (long long)sqlite3_column_int64(b->s[S_GROUP_BY_NAME], 1), gid);
-		p->mirror_group = u->gid_name;
-		return rc;
-	}
-	if (!g && u->gid && u->gid != u->uid && (!u->gid_name || gid < b->st->cfg.uid_min)) {
-		/* A system gid is referenced as a number (users, staff...), never
-		 * created; an unknown one is an error of the source. */
-		if (u->gid_name && gid < b->st->cfg.uid_min)
-			return LA_OK;
-		*v = SKIP(p, "primary group gid %u exists neither in the store nor in %.200s", gid,
-			  b->st->cfg.group_file);
-		return LA_OK;
-	}
-	rc = query(b, S_GROUP_BY_NAME, u->username, 0, &row);
-	if (rc == LA_OK && row)
-		*v = SKIP(p, "a store group '%s' exists with gid %lld", u->username,
-			  (long long)sqlite3_column_int64(b->s[S_GROUP_BY_NAME], 1));
-	p->make_group = true; /* the user's own group, adopted */
-	return rc;
-}
-
-static la_rc check_user(struct la_batch *b, const struct la_import_user *u, struct plan *p,
-			enum verdict *v)
-{
-	bool row = false;
-	la_rc rc;
-
-	if (!la_valid_username(u->username)) {
-		*v = SKIP(p, "'%s' is not a valid user name (^[a-z_][a-z0-9_-]*$, at most %d)",
-			  u->username, LA_NAME_MAX);
-		return LA_OK;
-	}
-	rc = check_existing(b, u, p, v);
-	if (rc == LA_OK && *v == V_GO)
-		rc = check_uid(b, u, p, v);
-	if (rc == LA_OK && *v == V_GO && u->email && *u->email) {
-		if (!store_valid_email(u->email))
-			*v = SKIP(p, "invalid email address");
-		else if ((rc = query(b, S_EMAIL_USED, u->email, 0, &row)) == LA_OK && row)
-			*v = SKIP(p, "email address already used by a store user");
-	}
-	if (rc == LA_OK && *v == V_GO)
-		rc = check_gid(b, u, p, v);
 	return rc;
 }
 
@@ -529,7 +312,7 @@ static la_rc add_membership(struct la_batch *b, const struct la_import_user *u, 
 				 g->name, g->gid);
 		return LA_OK;
 	}
-	rc = query(b, S_GROUP_BY_NAME, g->name, 0, &row);
+	rc = store_batch_query(b, S_GROUP_BY_NAME, g->name, 0, &row);
 	if (rc == LA_OK && row && (uint32_t)sqlite3_column_int64(b->s[S_GROUP_BY_NAME], 1) != g->gid) {
 		store_batch_note(b, LA_IMPORT_INFO, u->username, u->line,
 				 "membership of '%s' not recorded: the store group '%s' has gid %lld, "
@@ -538,11 +321,11 @@ static la_rc add_membership(struct la_batch *b, const struct la_import_user *u, 
 		return LA_OK;
 	}
 	if (rc == LA_OK && !row) {
-		rc = query(b, S_GROUP_BY_GID, NULL, g->gid, &row);
+		rc = store_batch_query(b, S_GROUP_BY_GID, NULL, g->gid, &row);
 		if (rc == LA_OK && row) {
 			store_batch_note(b, LA_IMPORT_INFO, u->username, u->line,
 					 "membership of '%s' not recorded: gid %u is the store "
-					 "group '%s'", g->name, g->gid, col_text(b, S_GROUP_BY_GID, 0));
+					 "group '%s'", g->name, g->gid, store_batch_col(b, S_GROUP_BY_GID, 0));
 			return LA_OK;
 		}
 		if (rc == LA_OK)
@@ -567,7 +350,7 @@ static la_rc add_keys(struct la_batch *b, const struct la_import_user *u, const 
 	la_rc rc = LA_OK;
 
 	for (size_t i = 0; rc == LA_OK && i < u->n_keys; i++) {
-		rc = query(b, S_KEY_OWNER, u->keys[i], 0, &row);
+		rc = store_batch_query(b, S_KEY_OWNER, u->keys[i], 0, &row);
 		if (rc == LA_OK && row) {
 			store_batch_note(b, LA_IMPORT_INFO, u->username, u->line,
 					 "key '%s' not kept: it belongs to another store user",
@@ -651,7 +434,7 @@ la_rc store_batch_user(struct la_batch *b, const struct la_import_user *u)
 	char id[LA_USER_ID_LEN + 1];
 	size_t groups_before = b->stats->groups, members_before = b->stats->memberships;
 	size_t keys_before = b->stats->keys;
-	la_rc rc = check_user(b, u, &p, &v);
+	la_rc rc = store_batch_check(b, u, &p, &v);
 
 	if (rc != LA_OK)
 		return rc;
