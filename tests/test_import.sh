@@ -375,6 +375,20 @@ sqlite3 "$tmp/badhash.sqlite" "UPDATE user_key SET hashed_password = 's2:x' WHER
 tc 0 "lucia: a garbled hash rejects its user, not the others" \
 	-o '^rejected +ann: ' -o '^imported 3 account' -- la import lucia "$tmp/badhash.sqlite" --skip-invalid
 is "$(sql "SELECT count(*) FROM users WHERE username = 'ann'")" 0 "lucia: ann was not imported"
+tc -u 1 "lucia: --username-from username needs a username column" \
+	-e 'no column user.username to take user names from' \
+	-- la import lucia "$ldb" --username-from username
+cp "$ldb" "$tmp/renamed.sqlite"
+chmod 600 "$tmp/renamed.sqlite"
+sqlite3 "$tmp/renamed.sqlite" 'ALTER TABLE user RENAME TO auth_user;
+	ALTER TABLE user_key RENAME TO auth_key; DROP TABLE user_session'
+tc -u 1 "lucia: the default table names are not there" -e 'no table user' \
+	-- la import lucia "$tmp/renamed.sqlite"
+store=n
+mkstore n
+T_DB=$tmp/n/luciaauth.db
+tc 0 "lucia: --tables names them (no session table)" -o '^would import 4 account' \
+	-- la import lucia "$tmp/renamed.sqlite" --tables auth_user,auth_key --skip-invalid --dry-run
 printf 'not a database at all, just text\n' >"$tmp/junk.sqlite"
 tc -u 1 "lucia: a file that is not SQLite" -e 'not a readable SQLite database' \
 	-- la import lucia "$tmp/junk.sqlite"
