@@ -15,3 +15,11 @@ EXTRA_DIST += tests/fixtures/lucia/package.json tests/fixtures/lucia/make-db.mjs
 	tests/fixtures/lucia/lucia-v2.sql
 # Benchmark: 100,000 users imported (bench/run-import.sh BUILD_DIR).
 EXTRA_DIST += bench/run-import.sh
+if HAVE_CHECK
+# The importers' pure functions (line parsers, hash shapes): Check.
+check_PROGRAMS += tests/check_import
+tests_check_import_SOURCES = tests/check_import.c
+tests_check_import_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SQLITE_CFLAGS)
+tests_check_import_LDADD = storage/libluciaauth_core.la $(CHECK_LIBS) $(SQLITE_LIBS)
+TESTS += tests/check_import
+endif
