@@ -31,8 +31,10 @@ build=$(cd "$1" && pwd)
 outdir=${2:-$here/results}
 la_bin=$build/tools/luciaauth
 [ -x "$la_bin" ] || { echo "run-import.sh: $la_bin not built" >&2; exit 2; }
-command -v sqlite3 >/dev/null && command -v openssl >/dev/null ||
-	{ echo "run-import.sh: needs sqlite3 and openssl" >&2; exit 77; }
+if ! command -v sqlite3 >/dev/null || ! command -v openssl >/dev/null; then
+	echo "run-import.sh: needs sqlite3 and openssl" >&2
+	exit 77
+fi
 n=${IMPORT_N:-100000}
 rounds=${BENCH_ROUNDS:-3}
 mkdir -p "$outdir"

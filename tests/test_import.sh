@@ -21,6 +21,7 @@
 # pamtester (a second store), and its stored hash is Argon2id afterwards.
 
 # shellcheck disable=SC2317 # helpers are run through t_cmd
+# shellcheck disable=SC2016 # '$' in patterns and hashes is literal
 set -u
 export LC_ALL=C
 
@@ -163,7 +164,7 @@ tc -u 0 "shadow: --json counts" -o '"unchanged": ?7' -o '"added": ?0' -o '"commi
 	-- la --json import shadow "${src[@]}" --uid-max 29999
 
 # Sign-in with the old passwords through the CLI; rehash to Argon2id.
-for u in yuki:$pw_yes sasha:$pw_512 tom:$pw_256 gus:$pw_grp; do
+for u in "yuki:$pw_yes" "sasha:$pw_512" "tom:$pw_256" "gus:$pw_grp"; do
 	tc 0 "shadow/CLI: ${u%%:*} signs in with the old password (${u%%:*})" \
 		-i "${u#*:}" -o '^[a-km-np-z2-9]{12}\.' -- la login --user "${u%%:*}" --password-stdin
 	like "$(hash_of "${u%%:*}")" '^\$argon2id\$' "shadow/CLI: ${u%%:*} has an Argon2id hash now"
@@ -198,7 +199,7 @@ pt() {
 		>/dev/null 2>&1 || rc=$?
 	return "$rc"
 }
-pam_users=(yuki:$pw_yes sasha:$pw_512 tom:$pw_256 gus:$pw_grp)
+pam_users=("yuki:$pw_yes" "sasha:$pw_512" "tom:$pw_256" "gus:$pw_grp")
 store=b
 mkstore b
 T_DB=$tmp/b/luciaauth.db
