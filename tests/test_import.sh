@@ -14,7 +14,7 @@
 # tests/fixtures/lucia/make-db.mjs when its npm packages are installed
 # (npm install in that folder), else from the checked-in dump lucia-v2.sql
 # that the same script made.  The account files of the test store are fake
-# (t_fake_accounts): the host's /etc is only ever read by nothing here.
+# (t_fake_accounts): the host's /etc is neither read nor written.
 #
 # Every imported account then signs in with its old password through the
 # CLI (one store) and through pam_luciaauth.so under pam_wrapper with
