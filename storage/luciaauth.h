@@ -453,6 +453,72 @@ LA_PUBLIC la_rc la_store_restore(struct la_store *st, const char *path) LA_WUR;
 LA_PUBLIC la_rc la_store_restore_cfg(const struct la_config *cfg, const char *path,
 				     struct la_store **out) LA_WUR;
 
+/* ---- importers (luciaauth import) ---------------------------------- */
+enum la_import_action {
+	LA_IMPORT_ADDED,     /* account adopted */
+	LA_IMPORT_UNCHANGED, /* already imported by an earlier run */
+	LA_IMPORT_SKIPPED,   /* not adopted, for a reason (range, conflict) */
+	LA_IMPORT_REJECTED,  /* malformed input: a bad line, a duplicate */
+	LA_IMPORT_INFO,      /* something done or left alone besides (a group
+			      * mirrored, an account without password) */
+};
+
+/* One line of the import report; the strings live until the callback
+ * returns.  name may be NULL; line is 0 when unknown.  Never a secret. */
+struct la_import_note {
+	enum la_import_action action;
+	const char *name;
+	size_t line;
+	const char *reason;
+};
+typedef void (*la_import_note_fn)(const struct la_import_note *n, void *ctx);
+/* Called now and then during a long import, and once at the end. */
+typedef void (*la_import_progress_fn)(size_t done, size_t total, void *ctx);
+
+struct la_import_opts {
+	bool dry_run;            /* do everything, then roll back */
+	bool skip_invalid;       /* import the rest despite rejected records
+				  * (otherwise one rejected record imports
+				  * nothing and returns LA_E_INVAL) */
+	uint32_t uid_min, uid_max; /* shadow: accounts to consider; 0 = store's */
+	const char *username_from; /* lucia: "email" (default) or "username" */
+	const char *tables[3];   /* lucia: user, key, session tables (NULL =
+				  * "user", "user_key", "user_session") */
+	la_import_note_fn note;
+	la_import_progress_fn progress;
+	void *ctx;
+};
+
+struct la_import_stats {
+	size_t seen;             /* records read */
+	size_t added, unchanged, skipped, rejected;
+	size_t keys;             /* keys without a password kept (lucia) */
+	size_t no_password;      /* accounts adopted without a password key */
+	size_t locked;           /* accounts adopted with the admin lock */
+	size_t groups;           /* groups created (private or mirrored) */
+	size_t memberships;
+	size_t sessions_skipped; /* lucia sessions not imported */
+	bool committed;          /* the changes were saved */
+};
+
+/* Adopt the accounts of passwd + shadow (+ group for memberships) whose
+ * uid lies in opts->uid_min..uid_max and in the store's range; see
+ * luciaauth(8), IMPORT.  Reads the files only; never writes them.  One
+ * transaction and one snapshot publish.  Returns LA_OK (see stats),
+ * LA_E_INVAL when records were rejected (nothing saved unless
+ * skip_invalid), LA_E_NOTFOUND/LA_E_IO for unreadable files, or a store
+ * error (nothing saved). */
+LA_PUBLIC la_rc la_import_shadow(struct la_store *st, const char *passwd, const char *shadow,
+				 const char *group, const struct la_import_opts *opts,
+				 struct la_import_stats *stats) LA_WUR;
+/* Adopt the users and keys of a Lucia v2 SQLite database, opened
+ * read-only; its tables and columns are checked before any row is read
+ * (LA_E_INVAL and nothing imported when they are not Lucia v2's).
+ * Sessions are counted, not imported. */
+LA_PUBLIC la_rc la_import_lucia(struct la_store *st, const char *dbfile,
+				const struct la_import_opts *opts,
+				struct la_import_stats *stats) LA_WUR;
+
 #ifdef __cplusplus
 }
 #endif

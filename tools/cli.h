@@ -77,6 +77,7 @@ extern const struct cli_cmd cli_user_cmds[];
 extern const struct cli_cmd cli_group_cmds[];
 extern const struct cli_cmd cli_key_cmds[];
 extern const struct cli_cmd cli_session_cmds[];
+extern const struct cli_cmd cli_import_cmds[];
 int cli_cmd_passwd(struct cli_ctx *c, int argc, char **argv);
 int cli_cmd_signup(struct cli_ctx *c, int argc, char **argv);
 int cli_cmd_login(struct cli_ctx *c, int argc, char **argv);

@@ -117,6 +117,7 @@ static const struct cli_cmd top_cmds[] = {
 	  "  --password-stdin   read the password as one line from standard input\n"
 	  "  --rhost HOST       remote address recorded with the session" },
 	{ "session", NULL, cli_session_cmds, NULL, NULL },
+	{ "import", NULL, cli_import_cmds, NULL, NULL },
 	{ "publish", cmd_publish, NULL, "",
 	  "Rebuild the NSS snapshot <dir>/nss.snapshot (mode 0644) from the master\n"
 	  "database.  Every change does this by itself; use it after restoring or\n"
