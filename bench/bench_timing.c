@@ -104,8 +104,7 @@ static void write_text(const char *path, const char *text)
 /* ---- set-up ---------------------------------------------------------- */
 
 /* The config file of the module and the CLI; the store with both users. */
-static void setup(const char *module, char *conf, size_t conflen, char *confdir,
-		  size_t confdirlen)
+static void setup(const char *module, char *conf, size_t conflen, char *confdir, size_t confdirlen)
 {
 	char path[LA_PATH_MAX + 64], text[4 * LA_PATH_MAX + 256], err[256];
 	const char *users[] = {USER_PAM, USER_CLI};
@@ -187,14 +186,20 @@ static double pam_once(const char *confdir, const char *user, const char *passwo
 }
 
 /* The CLI's "login" as a process of its own; its duration, *status. */
-static double cli_once(const char *cli, const char *conf, const char *user,
-		       const char *password, int *status)
+static double cli_once(const char *cli, const char *conf, const char *user, const char *password,
+		       int *status)
 {
 	static char o_config[] = "--config", o_login[] = "login", o_user[] = "--user",
 		    o_stdin[] = "--password-stdin";
 	/* posix_spawn's argv is char *const[]; nothing writes to it. */
-	char *argv[] = {(char *)(uintptr_t)cli, o_config, (char *)(uintptr_t)conf, o_login, o_user,
-			(char *)(uintptr_t)user, o_stdin, NULL};
+	char *argv[] = {(char *)(uintptr_t)cli,
+			o_config,
+			(char *)(uintptr_t)conf,
+			o_login,
+			o_user,
+			(char *)(uintptr_t)user,
+			o_stdin,
+			NULL};
 	posix_spawn_file_actions_t fa;
 	int fd[2];
 	pid_t pid;
@@ -228,7 +233,7 @@ enum path_kind { PATH_PAM, PATH_CLI };
 static const char *const path_names[] = {"PAM", "CLI"};
 
 struct sample_set {
-	double *unknown, *known; /* ms */
+	double *unknown, *known;      /* ms */
 	int code_unknown, code_known; /* PAM code, or CLI exit status */
 };
 
@@ -338,8 +343,10 @@ static void report(enum path_kind p, struct sample_set *s, size_t n, bool json)
 		ratio, (ratio - 1) * 100, within ? "within 10 %" : "MORE THAN 10 % APART");
 	if (json)
 		printf("{\"bench\":\"timing\",\"path\":\"%s\",\"n\":%zu,"
-		       "\"unknown\":{\"p50_ms\":%.4f,\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"mean_ms\":%.4f},"
-		       "\"known_wrong\":{\"p50_ms\":%.4f,\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"mean_ms\":%.4f},"
+		       "\"unknown\":{\"p50_ms\":%.4f,\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"mean_ms\":%."
+		       "4f},"
+		       "\"known_wrong\":{\"p50_ms\":%.4f,\"p10_ms\":%.4f,\"p90_ms\":%.4f,\"mean_"
+		       "ms\":%.4f},"
 		       "\"ratio\":%.4f,\"within_10pct\":%s,\"answer\":%d}\n",
 		       path_names[p], n, u.p50, u.p10, u.p90, u.mean, k.p50, k.p10, k.p90, k.mean,
 		       ratio, within ? "true" : "false", s->code_known);

@@ -15,7 +15,7 @@
 /* Would verifying hash take more than a few milliseconds? */
 static int too_costly(const char *hash, enum store_hash_kind kind)
 {
-	static const char *const slow[] = { "$y$", "$gy$", "$7$", "$sha1$", "$md5" };
+	static const char *const slow[] = {"$y$", "$gy$", "$7$", "$sha1$", "$md5"};
 	unsigned long m = 0, t = 0, p = 0;
 	unsigned cost = 0;
 

@@ -315,8 +315,8 @@ static long data_version(sqlite3_stmt *s)
  * bench/run-timing.sh), one that changes nothing. */
 START_TEST(test_auth_unknown_writes_like_wrong)
 {
-	static const char *const tables[] = {"users", "auth_keys", "auth_failures", "lockout",
-					     "schema_version", "id_alloc", NULL};
+	static const char *const tables[] = {
+	    "users", "auth_keys", "auth_failures", "lockout", "schema_version", "id_alloc", NULL};
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s, *sv;
 	long v0, v1, before[FX_TABLES_MAX];
@@ -324,9 +324,9 @@ START_TEST(test_auth_unknown_writes_like_wrong)
 
 	fx_add_user("alice", PW, NULL);
 	s = fx_db_query(&db, "PRAGMA data_version", NULL);
-	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT max(applied) FROM schema_version", -1, &sv,
-					    NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db, "SELECT max(applied) FROM schema_version", -1, &sv, NULL),
+	    SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(sv), SQLITE_ROW);
 	applied = sqlite3_column_int64(sv, 0);
 	sqlite3_reset(sv);
