@@ -37,7 +37,7 @@ static int too_costly(const char *hash, enum store_hash_kind kind)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fz_cstr(data, size), *nl, *hash;
-	struct store_lucia_hash lh = { NULL, 0, NULL, 0 };
+	struct store_lucia_hash lh = {NULL, 0, NULL, 0};
 	enum store_hash_kind kind;
 	bool rehash = true;
 	la_rc rc;
@@ -58,8 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!too_costly(hash, kind)) {
 		rc = la_verify_password(nl ? s : "fuzz", hash, 64, 1, &rehash);
-		FZ_ASSERT(rc == LA_OK || rc == LA_E_AUTH || rc == LA_E_NOMEM ||
-			  rc == LA_E_CRYPTO);
+		FZ_ASSERT(rc == LA_OK || rc == LA_E_AUTH || rc == LA_E_NOMEM || rc == LA_E_CRYPTO);
 		FZ_ASSERT(rc == LA_OK || !rehash);
 		FZ_ASSERT(kind != HASH_BAD || rc == LA_E_AUTH);
 	}
