@@ -24,10 +24,10 @@ static inline char *fz_cstr(const uint8_t *data, size_t size)
 }
 
 /* A failed invariant: abort so that libFuzzer records the input. */
-#define FZ_ASSERT(cond)                                                                   \
-	do {                                                                              \
-		if (!(cond))                                                              \
-			__builtin_trap();                                                 \
+#define FZ_ASSERT(cond)                                                                            \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
