@@ -197,7 +197,7 @@ static bool by_name_ok(const struct nss_snap *s, const uint32_t *idx, uint32_t n
 	return true;
 }
 
-static bool snap_valid(struct nss_snap *s)
+bool nss_snap_validate(struct nss_snap *s)
 {
 	return header_ok(s) && users_ok(s) && groups_ok(s) &&
 	       by_name_ok(s, s->users_by_name, s->h->n_users, true) &&
@@ -272,7 +272,7 @@ static struct nss_snap *snap_load(const char *path, int *err)
 	s->ctime = sb.st_ctim;
 	s->euid = geteuid();
 	*err = EIO;
-	if (!snap_valid(s)) {
+	if (!nss_snap_validate(s)) {
 		remember_bad(path, &sb, EIO);
 		goto fail;
 	}

@@ -85,6 +85,11 @@ enum nss_status nss_view_acquire(struct nss_view *v, int *errnop);
 /* Give the references back (v may hold none).  Thread-safe. */
 void nss_view_release(struct nss_view *v);
 
+/* Check the mapping s->base / s->size (MUST 1 of nss_snapshot.c) and set
+ * the table pointers; false if anything is out of place.  Pure: the fuzz
+ * target fuzz/fuzz_nss_snapshot.c feeds it hostile bytes. */
+bool nss_snap_validate(struct nss_snap *s);
+
 /* The lock around the module's enumeration cursors (set*ent/get*ent_r),
  * reset in a forked child together with the cache lock. */
 void nss_snap_ent_lock(void);

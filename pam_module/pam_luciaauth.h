@@ -32,6 +32,11 @@ struct pla_opts {
 PLA_HIDDEN bool pla_parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 			       struct pla_opts *o);
 
+/* The second half of pla_parse_args(): apply every argument but config=
+ * over o; reads no file, so fuzz/fuzz_pam_args.c can drive it. */
+PLA_HIDDEN void pla_apply_args(pam_handle_t *pamh, int argc, const char **argv,
+			       struct pla_opts *o);
+
 /* Open the store; logs the reason and returns NULL when it is unusable. */
 PLA_HIDDEN struct la_store *pla_open(pam_handle_t *pamh, const struct pla_opts *o);
 

@@ -86,6 +86,12 @@ bool pla_parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 		pam_syslog(pamh, LOG_ERR, "configuration: %s", err);
 		return false;
 	}
+	pla_apply_args(pamh, argc, argv, o);
+	return true;
+}
+
+void pla_apply_args(pam_handle_t *pamh, int argc, const char **argv, struct pla_opts *o)
+{
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "chkpwd=", 7) == 0 && argv[i][7] == '/') {
 			snprintf(o->chkpwd, sizeof(o->chkpwd), "%s", argv[i] + 7);
@@ -96,7 +102,6 @@ bool pla_parse_args(pam_handle_t *pamh, int flags, int argc, const char **argv,
 			continue;
 		pam_syslog(pamh, LOG_ERR, "ignoring unknown option: %s", argv[i]);
 	}
-	return true;
 }
 
 struct la_store *pla_open(pam_handle_t *pamh, const struct pla_opts *o)

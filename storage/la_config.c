@@ -273,11 +273,43 @@ static la_rc check_config_file(int fd, const char *path, char *err, size_t errle
 	return LA_OK;
 }
 
-la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, char *err,
-		     size_t errlen)
+la_rc store_config_read(struct la_config *c, FILE *f, const char *path, char *err, size_t errlen)
 {
 	char line[LA_PATH_MAX + 64], msg[256] = "";
 	unsigned lineno = 0;
+	la_rc rc = LA_OK;
+
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			snprintf(msg, sizeof(msg), "line too long");
+			rc = LA_E_INVAL;
+		} else {
+			rc = parse_line(c, line, msg, sizeof(msg));
+		}
+		if (rc != LA_OK) {
+			if (err)
+				snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
+			break;
+		}
+	}
+	if (rc == LA_OK && ferror(f)) {
+		if (err)
+			snprintf(err, errlen, "cannot read %s", path);
+		rc = LA_E_IO;
+	}
+	/* Checked once the whole file is read: the keys may come in any order. */
+	if (rc == LA_OK && c->uid_min > c->uid_max) {
+		if (err)
+			snprintf(err, errlen, "%s: uid_min is greater than uid_max", path);
+		rc = LA_E_INVAL;
+	}
+	return rc;
+}
+
+la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, char *err,
+		     size_t errlen)
+{
 	la_rc rc = LA_OK;
 	FILE *f = NULL;
 	int fd;
@@ -303,31 +335,7 @@ la_rc la_config_load(struct la_config *c, const char *path, bool missing_ok, cha
 		close(fd);
 		return LA_E_NOMEM;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			snprintf(msg, sizeof(msg), "line too long");
-			rc = LA_E_INVAL;
-		} else {
-			rc = parse_line(c, line, msg, sizeof(msg));
-		}
-		if (rc != LA_OK) {
-			if (err)
-				snprintf(err, errlen, "%s:%u: %s", path, lineno, msg);
-			break;
-		}
-	}
-	if (rc == LA_OK && ferror(f)) {
-		if (err)
-			snprintf(err, errlen, "cannot read %s", path);
-		rc = LA_E_IO;
-	}
+	rc = store_config_read(c, f, path, err, errlen);
 	fclose(f);
-	/* Checked once the whole file is read: the keys may come in any order. */
-	if (rc == LA_OK && c->uid_min > c->uid_max) {
-		if (err)
-			snprintf(err, errlen, "%s: uid_min is greater than uid_max", path);
-		rc = LA_E_INVAL;
-	}
 	return rc;
 }

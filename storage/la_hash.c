@@ -42,18 +42,9 @@ _Static_assert(LA_HASH_MAX >= crypto_pwhash_STRBYTES, "LA_HASH_MAX too small for
  * 4 bytes; anything longer is refused before any per-character work. */
 #define PW_BYTES_MAX (4u * LA_PASSWORD_MAX)
 
-enum hash_kind { HASH_BAD, HASH_ARGON2ID, HASH_SCRYPT, HASH_CRYPT };
-
-struct lucia_hash {
-	const char *salt; /* used as its ASCII bytes, as Lucia did */
-	size_t salt_len;
-	const char *hex; /* hex(scrypt key), NUL-terminated */
-	uint32_t r;	 /* 16 for "s2:", 8 for the legacy v1 form */
-};
-
 /* Classify a stored hash.  The stored hash is not secret towards the
  * caller, so ordinary string functions are fine here. */
-static enum hash_kind hash_parse(const char *hash, struct lucia_hash *lh)
+enum store_hash_kind store_hash_parse(const char *hash, struct store_lucia_hash *lh)
 {
 	const char *c1, *c2;
 
@@ -71,12 +62,12 @@ static enum hash_kind hash_parse(const char *hash, struct lucia_hash *lh)
 		return HASH_BAD;
 	c2 = strchr(c1 + 1, ':');
 	if (!c2) {
-		*lh = (struct lucia_hash){hash, (size_t)(c1 - hash), c1 + 1, 8};
+		*lh = (struct store_lucia_hash){hash, (size_t)(c1 - hash), c1 + 1, 8};
 		return HASH_SCRYPT;
 	}
 	if (strchr(c2 + 1, ':') || c1 - hash != 2 || strncmp(hash, "s2", 2) != 0)
 		return HASH_BAD;
-	*lh = (struct lucia_hash){c1 + 1, (size_t)(c2 - c1 - 1), c2 + 1, 16};
+	*lh = (struct store_lucia_hash){c1 + 1, (size_t)(c2 - c1 - 1), c2 + 1, 16};
 	return HASH_SCRYPT;
 }
 
@@ -196,7 +187,7 @@ static la_rc verify_argon2id(const char *password, const char *hash)
 	return rc;
 }
 
-static la_rc verify_scrypt(const char *password, const struct lucia_hash *lh)
+static la_rc verify_scrypt(const char *password, const struct store_lucia_hash *lh)
 {
 	uint8_t expected[LUCIA_SCRYPT_DKLEN] = {0}, derived[LUCIA_SCRYPT_DKLEN] = {0};
 	char *pw = NULL;
@@ -255,8 +246,8 @@ static la_rc verify_crypt(const char *password, const char *hash)
 la_rc la_verify_password(const char *password, const char *hash, unsigned long mem_kib,
 			 unsigned long ops, bool *needs_rehash)
 {
-	struct lucia_hash lh = {NULL, 0, NULL, 0};
-	enum hash_kind kind = hash_parse(hash, &lh);
+	struct store_lucia_hash lh = {NULL, 0, NULL, 0};
+	enum store_hash_kind kind = store_hash_parse(hash, &lh);
 	size_t memlimit = mem_kib > SIZE_MAX / 1024u ? SIZE_MAX : (size_t)mem_kib * 1024u;
 	la_rc rc = LA_E_AUTH;
 
@@ -315,7 +306,7 @@ la_rc store_hash(struct la_store *st, const char *password, char out[LA_HASH_MAX
 
 la_rc store_verify(struct la_store *st, const char *password, const char *hash, bool *needs_rehash)
 {
-	struct lucia_hash lh;
+	struct store_lucia_hash lh;
 	la_rc rc = la_verify_password(password, hash, st->cfg.hash_mem_kib, st->cfg.hash_ops,
 				      needs_rehash);
 
@@ -325,7 +316,7 @@ la_rc store_verify(struct la_store *st, const char *password, const char *hash, 
 	case LA_E_AUTH:
 		/* Tell an administrator why a hash can never work; the format of
 		 * a stored hash is no secret, its contents are. */
-		if (hash_parse(hash, &lh) == HASH_BAD)
+		if (store_hash_parse(hash, &lh) == HASH_BAD)
 			return store_fail(st, rc,
 					  "stored password hash is locked or of an "
 					  "unsupported format");

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "luciaauth.h"
 
@@ -103,6 +104,28 @@ LA_HIDDEN la_rc store_verify(struct la_store *st, const char *password, const ch
 			     bool *needs_rehash);
 /* The same work as verifying a real Argon2id hash, always fails. */
 LA_HIDDEN void store_verify_dummy(struct la_store *st, const char *password);
+/* Classify a stored hash; for HASH_SCRYPT fill *lh with pointers into
+ * hash.  Pure, no KDF: the fuzz target fuzz/fuzz_hash.c calls it. */
+enum store_hash_kind { HASH_BAD, HASH_ARGON2ID, HASH_SCRYPT, HASH_CRYPT };
+struct store_lucia_hash {
+	const char *salt; /* used as its ASCII bytes, as Lucia did */
+	size_t salt_len;
+	const char *hex; /* hex(scrypt key), NUL-terminated */
+	uint32_t r;	 /* 16 for "s2:", 8 for the legacy v1 form */
+};
+LA_HIDDEN enum store_hash_kind store_hash_parse(const char *hash, struct store_lucia_hash *lh);
+
+/* Session tokens (la_session.c), pure functions (fuzz/fuzz_token.c):
+ * "<id>.<secret>" -> row key; a public id of exactly 12 base32 letters ->
+ * row key; row key -> public id. */
+LA_HIDDEN bool store_token_parse(const char *token, int64_t *id);
+LA_HIDDEN bool store_session_id_decode(const char *s, int64_t *v);
+LA_HIDDEN void store_session_id_encode(int64_t v, char out[LA_SESSION_ID_LEN + 1]);
+
+/* The body of la_config_load() on an open stream (fuzz/fuzz_config.c
+ * feeds it from memory); path only names it in messages. */
+LA_HIDDEN la_rc store_config_read(struct la_config *c, FILE *f, const char *path, char *err,
+				  size_t errlen);
 
 /* Users (la_user.c) for the other files. */
 LA_HIDDEN la_rc store_user_row(struct la_store *st, const char *where_sql, const char *arg,

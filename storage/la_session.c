@@ -165,12 +165,27 @@ static int64_t new_id(int64_t now)
 	return u ? (int64_t)u : 1;
 }
 
+bool store_token_parse(const char *token, int64_t *id)
+{
+	return token && strnlen(token, LA_TOKEN_LEN + 1) == LA_TOKEN_LEN &&
+	       token[LA_SESSION_ID_LEN] == '.' && id_decode_n(token, id) &&
+	       base32_ok(token + LA_SESSION_ID_LEN + 1, LA_SECRET_LEN);
+}
+
+bool store_session_id_decode(const char *s, int64_t *v)
+{
+	return id_decode(s, v);
+}
+
+void store_session_id_encode(int64_t v, char out[LA_SESSION_ID_LEN + 1])
+{
+	id_encode(v, out);
+}
+
 /* Check the shape of "<id>.<secret>" and return the row key. */
 static la_rc parse_token(struct la_store *st, const char *token, int64_t *id)
 {
-	if (!token || strnlen(token, LA_TOKEN_LEN + 1) != LA_TOKEN_LEN ||
-	    token[LA_SESSION_ID_LEN] != '.' || !id_decode_n(token, id) ||
-	    !base32_ok(token + LA_SESSION_ID_LEN + 1, LA_SECRET_LEN))
+	if (!store_token_parse(token, id))
 		return store_fail(st, LA_E_BADTOKEN,
 				  "a token is %d characters: <session id>.<secret>", LA_TOKEN_LEN);
 	return LA_OK;

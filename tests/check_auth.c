@@ -297,6 +297,63 @@ START_TEST(test_auth_unknown_ident)
 }
 END_TEST
 
+/* PRAGMA data_version of the connection behind s: it changes when another
+ * connection commits. */
+static long data_version(sqlite3_stmt *s)
+{
+	long v;
+
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	v = (long)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+/* MUST 3 beyond the hash: a wrong password commits the failure counter, and
+ * an unknown name commits a write transaction too (its commit and the WAL
+ * checkpoint at close are part of the time a failure takes; see
+ * bench/run-timing.sh), one that changes nothing. */
+START_TEST(test_auth_unknown_writes_like_wrong)
+{
+	static const char *const tables[] = {
+	    "users", "auth_keys", "auth_failures", "lockout", "schema_version", "id_alloc", NULL};
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s, *sv;
+	long v0, v1, before[FX_TABLES_MAX];
+	int64_t applied;
+
+	fx_add_user("alice", PW, NULL);
+	s = fx_db_query(&db, "PRAGMA data_version", NULL);
+	ck_assert_int_eq(
+	    sqlite3_prepare_v2(db, "SELECT max(applied) FROM schema_version", -1, &sv, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(sv), SQLITE_ROW);
+	applied = sqlite3_column_int64(sv, 0);
+	sqlite3_reset(sv);
+	ck_assert_int_gt(applied, 0);
+	fx_counts_get(tables, before);
+	v0 = data_version(s);
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "bob", WRONG), LA_E_NOUSER);
+	v1 = data_version(s);
+	ck_assert_int_ne(v1, v0);
+	fx_counts_same(tables, before);
+	ck_assert_int_eq(sqlite3_step(sv), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(sv, 0), applied);
+	sqlite3_reset(sv);
+	ck_assert_int_eq(fx_auth(LA_IDENT_KEY, "github:1", WRONG), LA_E_NOKEY);
+	ck_assert_int_ne(data_version(s), v1);
+	fx_counts_same(tables, before);
+	/* The reference: a wrong password commits its failure. */
+	v1 = data_version(s);
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "alice", WRONG), LA_E_AUTH);
+	ck_assert_int_ne(data_version(s), v1);
+	ck_assert_int_eq(fx_count("auth_failures"), before[2] + 1);
+	sqlite3_finalize(sv);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+}
+END_TEST
+
 START_TEST(test_auth_user_without_password_key)
 {
 	struct la_user u;
@@ -401,6 +458,7 @@ Suite *suite_auth(void)
 	const TTest *errors[] = {
 	    test_auth_wrong_password,
 	    test_auth_unknown_ident,
+	    test_auth_unknown_writes_like_wrong,
 	    test_auth_user_without_password_key,
 	    test_auth_password_key_null_or_empty,
 	    test_auth_signup_closed,
