@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_la.h"
@@ -229,6 +231,79 @@ void fx_expect_open(la_rc want, const char *in_msg)
 	if (in_msg)
 		ck_assert_msg(strstr(fx.open_msg, in_msg) != NULL, "'%s' not in '%s'", in_msg,
 			      fx.open_msg);
+}
+
+/* ---- several processes on one store ---------------------------------- */
+
+static int64_t child_clock(void *ctx)
+{
+	return *(const int64_t *)ctx;
+}
+
+la_rc fx_child_open(struct la_store **st)
+{
+	la_rc rc = la_store_open(&fx.cfg, 0, st);
+
+	if (rc == LA_OK)
+		la_store_set_clock(*st, child_clock, &fx.now);
+	return rc;
+}
+
+int fx_child_auth(const char *name, const char *pw)
+{
+	struct la_store *st = NULL;
+	struct la_user u;
+	la_rc rc = fx_child_open(&st);
+
+	if (rc != LA_OK) {
+		la_store_close(st);
+		return 100 + (int)rc;
+	}
+	rc = la_authenticate(st, LA_IDENT_USERNAME, name, pw, &u);
+	la_store_close(st);
+	return (int)rc;
+}
+
+/* The children wait at a gate (a pipe the parent closes), so that they
+ * really run at the same moment. */
+void fx_run_children(int n, fx_child_fn fn, void *ctx, int status[])
+{
+	pid_t pid[FX_CHILDREN_MAX];
+	int gate[2];
+
+	ck_assert_int_le(n, FX_CHILDREN_MAX);
+	ck_assert_int_eq(pipe(gate), 0);
+	fx_close();
+	for (int i = 0; i < n; i++) {
+		pid[i] = fork();
+		ck_assert_int_ge(pid[i], 0);
+		if (pid[i] == 0) {
+			char c;
+
+			close(gate[1]);
+			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+				;
+			_exit(fn(i, ctx));
+		}
+	}
+	close(gate[0]);
+	close(gate[1]);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(waitpid(pid[i], &status[i], 0), pid[i]);
+	fx_reopen();
+}
+
+void fx_tally(const int status[], int n, int out[LA_RC_MAX])
+{
+	memset(out, 0, sizeof(int) * LA_RC_MAX);
+	for (int i = 0; i < n; i++) {
+		int code = WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1;
+
+		ck_assert_msg(code >= 0 && code < LA_RC_MAX, "child %d: status %#x (%s)", i,
+			      (unsigned)status[i],
+			      code >= 100 ? la_strerror((la_rc)(code - 100)) : "signal");
+		out[code]++;
+	}
 }
 
 /* ---- sessions ---------------------------------------------------------- */

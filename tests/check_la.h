@@ -123,6 +123,24 @@ la_rc fx_open(unsigned flags);
  * message. */
 void fx_expect_open(la_rc want, const char *in_msg);
 
+/* ---- several processes on one store (check_lockout*.c) ----------------- */
+
+#define FX_CHILDREN_MAX 32
+
+/* A child's own handle on fx.cfg, on the test clock (frozen at fork). */
+la_rc fx_child_open(struct la_store **st);
+/* In a child: la_authenticate(name, pw) on its own handle; returns the
+ * la_rc (100 + rc when the store did not open), to be its exit status. */
+int fx_child_auth(const char *name, const char *pw);
+/* Fork n (<= FX_CHILDREN_MAX) children that start together, run fn and
+ * _exit() with its result; their wait statuses go to status[].  fx.st is
+ * closed across the fork and reopened afterwards. */
+typedef int (*fx_child_fn)(int idx, void *ctx);
+void fx_run_children(int n, fx_child_fn fn, void *ctx, int status[]);
+/* Tally of the children's exit codes by la_rc; a child that was killed or
+ * exited with anything else fails the test. */
+void fx_tally(const int status[], int n, int out[LA_RC_MAX]);
+
 /* ---- sessions (check_session.c, check_session_token.c) ----------------- */
 
 /* A session and its token, as la_session_create returned them. */

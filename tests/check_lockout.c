@@ -6,7 +6,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -214,53 +213,6 @@ END_TEST
 
 static char alice_name[] = "alice";
 
-static int64_t child_clock(void *ctx)
-{
-	return *(const int64_t *)ctx;
-}
-
-/* A child's own handle on fx.cfg, on the test clock (frozen at fork). */
-static la_rc child_open(struct la_store **st)
-{
-	la_rc rc = la_store_open(&fx.cfg, 0, st);
-
-	if (rc == LA_OK)
-		la_store_set_clock(*st, child_clock, &fx.now);
-	return rc;
-}
-
-typedef int (*child_fn)(int idx, void *ctx);
-
-/* Fork n children that start together (a pipe closed by the parent is the
- * gate), run fn, and _exit() with its result; collect wait statuses.  The
- * fixture's handle is closed across the fork and reopened afterwards. */
-static void run_children(int n, child_fn fn, void *ctx, int status[])
-{
-	pid_t pid[NCHILD];
-	int gate[2];
-
-	ck_assert_int_le(n, NCHILD);
-	ck_assert_int_eq(pipe(gate), 0);
-	fx_close();
-	for (int i = 0; i < n; i++) {
-		pid[i] = fork();
-		ck_assert_int_ge(pid[i], 0);
-		if (pid[i] == 0) {
-			char c;
-
-			close(gate[1]);
-			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-				;
-			_exit(fn(i, ctx));
-		}
-	}
-	close(gate[0]);
-	close(gate[1]);
-	for (int i = 0; i < n; i++)
-		ck_assert_int_eq(waitpid(pid[i], &status[i], 0), pid[i]);
-	fx_reopen();
-}
-
 static const char *const OPS[] = {"ok", "open", "authenticate", "create", "validate"};
 
 /* Exit code of the mixed child: op * 50 + rc, 0 when all went well. */
@@ -273,7 +225,7 @@ static int child_mixed(int idx, void *ctx)
 	struct la_session s;
 	struct la_user u;
 	char tok[LA_TOKEN_BUF];
-	la_rc rc = child_open(&st);
+	la_rc rc = fx_child_open(&st);
 	int op = 1;
 
 	memset(&u, 0, sizeof(u));
@@ -308,7 +260,7 @@ START_TEST(test_auth_concurrent_mixed)
 	fx_add_user_email("alice", "alice@example.com", PW, &u);
 	ck_assert_int_eq(la_session_create(fx.st, u.id, NULL, shared, &s), LA_OK);
 	fx.now = s.active_expires + 1; /* the shared session is idle for every child */
-	run_children(NCHILD, child_mixed, shared, status);
+	fx_run_children(NCHILD, child_mixed, shared, status);
 	for (int i = 0; i < NCHILD; i++) {
 		int code = WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1;
 
@@ -327,34 +279,11 @@ START_TEST(test_auth_concurrent_mixed)
 }
 END_TEST
 
-/* One wrong password; exit code = rc (100 + rc when the store did not open). */
+/* One wrong password for the user ctx names. */
 static int child_wrong(int idx, void *ctx)
 {
-	struct la_store *st = NULL;
-	struct la_user u;
-	la_rc rc = child_open(&st);
-
 	(void)idx;
-	if (rc != LA_OK) {
-		la_store_close(st);
-		return 100 + (int)rc;
-	}
-	rc = la_authenticate(st, LA_IDENT_USERNAME, (const char *)ctx, WRONG, &u);
-	la_store_close(st);
-	return (int)rc;
-}
-
-/* Tally of child results by la_rc. */
-static void tally(const int status[], int n, int out[LA_RC_MAX])
-{
-	memset(out, 0, sizeof(int) * LA_RC_MAX);
-	for (int i = 0; i < n; i++) {
-		int code = WIFEXITED(status[i]) ? WEXITSTATUS(status[i]) : -1;
-
-		ck_assert_msg(code == LA_E_AUTH || code == LA_E_LOCKED, "child %d: exit %d (%s)", i,
-			      code, code >= 0 ? la_strerror((la_rc)(code % 100)) : "signal");
-		out[code]++;
-	}
+	return fx_child_auth((const char *)ctx, WRONG);
 }
 
 START_TEST(test_auth_concurrent_failures_no_lost_update)
@@ -365,8 +294,8 @@ START_TEST(test_auth_concurrent_failures_no_lost_update)
 	fx_reopen();
 	fx_add_user("alice", PW, NULL);
 	for (unsigned round = 1; round <= 3; round++) {
-		run_children(NCHILD, child_wrong, alice_name, status);
-		tally(status, NCHILD, n);
+		fx_run_children(NCHILD, child_wrong, alice_name, status);
+		fx_tally(status, NCHILD, n);
 		ck_assert_int_eq(n[LA_E_AUTH], NCHILD);
 		lockout_is("alice", round * NCHILD, 0);
 	}
@@ -380,8 +309,8 @@ START_TEST(test_auth_concurrent_failures_lock)
 
 	ck_assert_uint_eq(fx.cfg.deny, 5);
 	fx_add_user("alice", PW, NULL);
-	run_children(NCHILD, child_wrong, alice_name, status);
-	tally(status, NCHILD, n);
+	fx_run_children(NCHILD, child_wrong, alice_name, status);
+	fx_tally(status, NCHILD, n);
 	u = fx_user("alice");
 	ck_assert_int_eq(u.locked_until_ms, fx.now + fx.cfg.unlock_time_ms);
 	ck_assert_uint_ge(u.failures, 5);

@@ -15,13 +15,9 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "check_la.h"
 
@@ -43,67 +39,24 @@ int __wrap_crypto_pwhash_str_verify(const char *str, const char *passwd,
 	return __real_crypto_pwhash_str_verify(str, passwd, passwdlen);
 }
 
-static int64_t child_clock(void *ctx)
-{
-	return *(const int64_t *)ctx;
-}
-
-/* Child idx signs in with pw_of(idx); exit status = la_rc (100 + rc when
- * the store did not open). */
+/* Child idx signs in to alice with pw_of(idx). */
 typedef const char *(*pw_fn)(int idx);
 
-static int child(int idx, pw_fn pw_of)
+static int child(int idx, void *ctx)
 {
-	struct la_store *st = NULL;
-	struct la_user u;
-	la_rc rc = la_store_open(&fx.cfg, 0, &st);
+	const pw_fn *pw_of = ctx;
 
-	if (rc != LA_OK) {
-		la_store_close(st);
-		return 100 + (int)rc;
-	}
-	la_store_set_clock(st, child_clock, &fx.now);
-	rc = la_authenticate(st, LA_IDENT_USERNAME, "alice", pw_of(idx), &u);
-	la_store_close(st);
-	return (int)rc;
+	return fx_child_auth("alice", (*pw_of)(idx));
 }
 
-/* Fork NPROC children held at a gate (a pipe the parent closes), then
- * tally their results by la_rc. */
+/* NPROC children at once; tally their results by la_rc. */
 static void race(pw_fn pw_of, int tally[LA_RC_MAX])
 {
-	pid_t pid[NPROC];
-	int gate[2];
+	int status[NPROC];
 
-	memset(tally, 0, sizeof(int) * LA_RC_MAX);
-	ck_assert_int_eq(pipe(gate), 0);
-	fx_close();
 	*n_verify = 0;
-	for (int i = 0; i < NPROC; i++) {
-		pid[i] = fork();
-		ck_assert_int_ge(pid[i], 0);
-		if (pid[i] == 0) {
-			char c;
-
-			close(gate[1]);
-			while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-				;
-			_exit(child(i, pw_of));
-		}
-	}
-	close(gate[0]);
-	close(gate[1]);
-	for (int i = 0; i < NPROC; i++) {
-		int status = 0, code;
-
-		ck_assert_int_eq(waitpid(pid[i], &status, 0), pid[i]);
-		code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		ck_assert_msg(code >= 0 && code < LA_RC_MAX, "child %d: status %#x (%s)", i,
-			      (unsigned)status,
-			      code >= 100 ? la_strerror((la_rc)(code - 100)) : "signal");
-		tally[code]++;
-	}
-	fx_reopen();
+	fx_run_children(NPROC, child, &pw_of, status);
+	fx_tally(status, NPROC, tally);
 }
 
 static void setup(void)
