@@ -509,10 +509,11 @@ static la_rc load(struct la_store *st, struct snap *s)
 	return rc;
 }
 
-la_rc la_snapshot_publish(struct la_store *st)
+/* The snapshot file's bytes for the store as it is now, into *out (the
+ * caller frees out->p, also on error). */
+static la_rc build(struct la_store *st, struct buf *out)
 {
 	struct snap s;
-	struct buf out = { NULL, 0, 0 };
 	la_rc rc;
 
 	memset(&s, 0, sizeof(s));
@@ -520,31 +521,31 @@ la_rc la_snapshot_publish(struct la_store *st)
 	if (rc == LA_OK)
 		rc = build_indexes(&s);
 	if (rc == LA_OK)
-		rc = serialise(st, &s, &out);
+		rc = serialise(st, &s, out);
+	snap_free(&s);
+	return rc;
+}
+
+la_rc la_snapshot_publish(struct la_store *st)
+{
+	struct buf out = { NULL, 0, 0 };
+	la_rc rc = build(st, &out);
+
 	if (rc == LA_OK)
 		rc = write_file(st, &out);
 	if (rc == LA_E_NOMEM)
 		store_fail(st, rc, "out of memory while publishing the snapshot");
 	free(out.p);
-	snap_free(&s);
 	return rc;
 }
 
 la_rc store_snapshot_expect(struct la_store *st, struct la_snap_header *h)
 {
-	struct snap s;
 	struct buf out = { NULL, 0, 0 };
-	la_rc rc;
+	la_rc rc = build(st, &out);
 
-	memset(&s, 0, sizeof(s));
-	rc = load(st, &s);
-	if (rc == LA_OK)
-		rc = build_indexes(&s);
-	if (rc == LA_OK)
-		rc = serialise(st, &s, &out);
 	if (rc == LA_OK)
 		memcpy(h, out.p, sizeof(*h));
 	free(out.p);
-	snap_free(&s);
 	return rc;
 }
