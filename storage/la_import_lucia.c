@@ -259,6 +259,28 @@ static bool valid_lucia_id(const char *id)
 	return true;
 }
 
+/* Failure to read the source table tables[t]. */
+static la_rc read_error(struct la_store *st, const struct ldb *l, int t)
+{
+	return store_fail(st, LA_E_INVAL, "cannot read %s: %s", l->tables[t], sqlite3_errmsg(l->db));
+}
+
+/* Room for one more element (n used, of size each) in the array p of
+ * capacity *cap, doubled when full: the array, perhaps moved, or NULL when
+ * out of memory (p is still valid then). */
+static void *grow(void *p, size_t n, size_t *cap, size_t size)
+{
+	size_t c = *cap ? 2 * *cap : 256;
+	void *v;
+
+	if (n < *cap)
+		return p;
+	v = realloc(p, c * size);
+	if (v)
+		*cap = c;
+	return v;
+}
+
 static la_rc read_users(struct la_store *st, struct la_batch *b, struct ldb *l)
 {
 	char sql[256];
@@ -270,22 +292,18 @@ static la_rc read_users(struct la_store *st, struct la_batch *b, struct ldb *l)
 	snprintf(sql, sizeof(sql), "SELECT id, %s, %s FROM %s ORDER BY rowid",
 		 l->has_email ? "email" : "NULL", l->has_username ? "username" : "NULL", l->q[0]);
 	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, LA_E_INVAL, "cannot read %s: %s", l->tables[0],
-				  sqlite3_errmsg(l->db));
+		return read_error(st, l, 0);
 	while (rc == LA_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *id = (const char *)sqlite3_column_text(s, 0);
 		const char *un = (const char *)sqlite3_column_text(s, 2);
-		struct luser *u;
+		struct luser *u, *v;
 
-		if (l->n_u == cap) {
-			struct luser *v = realloc(l->u, (cap = cap ? 2 * cap : 256) * sizeof(*v));
-
-			if (!v) {
-				rc = store_fail(st, LA_E_NOMEM, "out of memory");
-				break;
-			}
-			l->u = v;
+		v = grow(l->u, l->n_u, &cap, sizeof(*l->u));
+		if (!v) {
+			rc = store_fail(st, LA_E_NOMEM, "out of memory");
+			break;
 		}
+		l->u = v;
 		u = &l->u[l->n_u++];
 		memset(u, 0, sizeof(*u));
 		u->row = l->n_u;
@@ -308,8 +326,7 @@ static la_rc read_users(struct la_store *st, struct la_batch *b, struct ldb *l)
 		}
 	}
 	if (rc == LA_OK && r != SQLITE_DONE)
-		rc = store_fail(st, LA_E_INVAL, "cannot read %s: %s", l->tables[0],
-				sqlite3_errmsg(l->db));
+		rc = read_error(st, l, 0);
 	sqlite3_finalize(s);
 	return rc;
 }
@@ -333,25 +350,21 @@ static la_rc read_keys(struct la_store *st, struct ldb *l)
 	snprintf(sql, sizeof(sql), "SELECT id, user_id, hashed_password FROM %s ORDER BY rowid",
 		 l->q[1]);
 	if (sqlite3_prepare_v2(l->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return store_fail(st, LA_E_INVAL, "cannot read %s: %s", l->tables[1],
-				  sqlite3_errmsg(l->db));
+		return read_error(st, l, 1);
 	while (rc == LA_OK && (r = sqlite3_step(s)) == SQLITE_ROW) {
-		if (l->n_k == cap) {
-			struct lkey *v = realloc(l->k, (cap = cap ? 2 * cap : 256) * sizeof(*v));
+		struct lkey *v = grow(l->k, l->n_k, &cap, sizeof(*l->k));
 
-			if (!v) {
-				rc = store_fail(st, LA_E_NOMEM, "out of memory");
-				break;
-			}
-			l->k = v;
+		if (!v) {
+			rc = store_fail(st, LA_E_NOMEM, "out of memory");
+			break;
 		}
+		l->k = v;
 		l->k[l->n_k] = (struct lkey){ dup_col(s, 0), dup_col(s, 1), dup_col(s, 2),
 					      l->n_k + 1 };
 		l->n_k++;
 	}
 	if (rc == LA_OK && r != SQLITE_DONE)
-		rc = store_fail(st, LA_E_INVAL, "cannot read %s: %s", l->tables[1],
-				sqlite3_errmsg(l->db));
+		rc = read_error(st, l, 1);
 	sqlite3_finalize(s);
 	if (rc == LA_OK)
 		qsort(l->k, l->n_k, sizeof(*l->k), key_cmp);
