@@ -204,71 +204,94 @@ static void signup_error(struct ld_reply *r, la_rc rc, struct la_store *st, cons
 	}
 }
 
+/* One sign-up or sign-in request: its form, and what the library gave. */
+struct signin {
+	struct ld_form f;
+	char token[LA_TOKEN_BUF];
+	struct la_session s;
+	struct la_user u;
+};
+
+/* The library call of a request (ident: what ident_of chose); maps its
+ * failures into r. */
+typedef la_rc (*signin_op)(struct la_store *st, struct signin *si, const char *ident,
+			   struct ld_reply *r);
+
+/* What sign-up and sign-in share: the store, the form (ident_of returns
+ * NULL for a malformed one), the throttle, the reply with its cookie, and
+ * wiping the token and the form. */
+static void signin_request(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_req *req,
+			   struct ld_reply *r, const char *(*ident_of)(const struct ld_form *f),
+			   signin_op op, unsigned ok_status)
+{
+	struct la_store *st = ld_store(d);
+	struct signin si = { .token = "" };
+	const char *ident = NULL;
+	la_rc rc;
+
+	if (!st)
+		return ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
+	if (!form_parse(req, &si.f) || !(ident = ident_of(&si.f))) {
+		ld_error(r, MHD_HTTP_BAD_REQUEST, "malformed request");
+	} else if (!throttled(d, conn, st, r)) {
+		rc = op(st, &si, ident, r);
+		signin_done(d, r, rc, ok_status, st, si.token, si.f.want_token, &si.s, &si.u);
+	}
+	sodium_memzero(si.token, sizeof(si.token));
+	form_free(&si.f);
+}
+
+static const char *signup_ident(const struct ld_form *f)
+{
+	return f->username;
+}
+
+static la_rc signup_op(struct la_store *st, struct signin *si, const char *ident,
+		       struct ld_reply *r)
+{
+	struct la_origin origin = { "web", NULL, NULL };
+	const struct ld_form *f = &si->f;
+	la_rc rc = la_signup(st, ident, f->email && *f->email ? f->email : NULL, f->password,
+			     &origin, si->token, &si->s, &si->u);
+
+	if (rc != LA_OK)
+		signup_error(r, rc, st, f->password);
+	return rc;
+}
+
 void ld_api_signup(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_req *req,
 		   struct ld_reply *r)
 {
-	struct la_origin origin = { "web", NULL, NULL };
-	struct la_store *st = ld_store(d);
-	char token[LA_TOKEN_BUF] = "";
-	struct la_session s;
-	struct ld_form f = { 0 };
-	struct la_user u;
-	la_rc rc;
-
-	if (!st)
-		return ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
-	if (!form_parse(req, &f) || !f.username)
-		goto bad;
-	if (throttled(d, conn, st, r))
-		goto out;
-	rc = la_signup(st, f.username, f.email && *f.email ? f.email : NULL, f.password, &origin,
-		       token, &s, &u);
-	if (rc != LA_OK)
-		signup_error(r, rc, st, f.password);
-	signin_done(d, r, rc, MHD_HTTP_CREATED, st, token, f.want_token, &s, &u);
-	goto out;
-bad:
-	ld_error(r, MHD_HTTP_BAD_REQUEST, "malformed request");
-out:
-	sodium_memzero(token, sizeof(token));
-	form_free(&f);
+	signin_request(d, conn, req, r, signup_ident, signup_op, MHD_HTTP_CREATED);
 }
 
-void ld_api_login(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_req *req,
-		  struct ld_reply *r)
+/* Sign-in takes "identifier", or else "username" or "email". */
+static const char *login_ident(const struct ld_form *f)
+{
+	const char *ident = f->identifier ? f->identifier : f->username ? f->username : f->email;
+
+	return ident && *ident ? ident : NULL;
+}
+
+static la_rc login_op(struct la_store *st, struct signin *si, const char *ident,
+		      struct ld_reply *r)
 {
 	struct la_origin origin = { "web", NULL, NULL };
-	struct la_store *st = ld_store(d);
-	char token[LA_TOKEN_BUF] = "";
-	const char *ident;
-	struct la_session s;
-	struct ld_form f = { 0 };
-	struct la_user u;
-	la_rc rc;
+	la_rc rc = la_login(st, strchr(ident, '@') ? LA_IDENT_EMAIL : LA_IDENT_USERNAME, ident,
+			    si->f.password, &origin, si->token, &si->s, &si->u);
 
-	if (!st)
-		return ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
-	if (!form_parse(req, &f))
-		goto bad;
-	ident = f.identifier ? f.identifier : f.username ? f.username : f.email;
-	if (!ident || !*ident)
-		goto bad;
-	if (throttled(d, conn, st, r))
-		goto out;
-	rc = la_login(st, strchr(ident, '@') ? LA_IDENT_EMAIL : LA_IDENT_USERNAME, ident,
-		      f.password, &origin, token, &s, &u);
 	if (rc == LA_E_NOUSER || rc == LA_E_NOKEY || rc == LA_E_AUTH || rc == LA_E_LOCKED ||
 	    rc == LA_E_DISABLED || rc == LA_E_EXPIRED || rc == LA_E_INVAL)
 		ld_error(r, MHD_HTTP_UNAUTHORIZED, MSG_BADLOGIN);
 	else if (rc != LA_OK)
 		unavailable(r, st, rc);
-	signin_done(d, r, rc, MHD_HTTP_OK, st, token, f.want_token, &s, &u);
-	goto out;
-bad:
-	ld_error(r, MHD_HTTP_BAD_REQUEST, "malformed request");
-out:
-	sodium_memzero(token, sizeof(token));
-	form_free(&f);
+	return rc;
+}
+
+void ld_api_login(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_req *req,
+		  struct ld_reply *r)
+{
+	signin_request(d, conn, req, r, login_ident, login_op, MHD_HTTP_OK);
 }
 
 void ld_api_logout(struct ld_ctx *d, struct MHD_Connection *conn, struct ld_reply *r)
