@@ -26,6 +26,8 @@ export LC_ALL=C
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
+# shellcheck source=ns.sh
+. "$srcdir/tests/ns.sh"
 
 builddir=${abs_top_builddir:-$srcdir}
 : "${LUCIAAUTH:=$builddir/tools/luciaauth}"
@@ -38,11 +40,8 @@ module=$builddir/pam_module/.libs/pam_luciaauth.so
 for p in unshare setpriv script findmnt sqlite3 python3 logger; do
 	command -v "$p" >/dev/null 2>&1 || skip_all "$p not found"
 done
-if [ -z "${CHKPWD_IN_NS:-}" ]; then
-	unshare -m --propagation private true 2>/dev/null ||
-		skip_all "cannot create a private mount namespace (unshare -m failed)"
-	CHKPWD_IN_NS=1 exec unshare -m --propagation private -- "$BASH" "$0" "$@"
-fi
+ns_reexec CHKPWD_IN_NS "$0" "$@" ||
+	skip_all "cannot create a private mount namespace (unshare -m failed)"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauth-chkpwd.XXXXXXXX") || bail_out "mktemp failed"
 listener=

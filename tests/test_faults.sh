@@ -30,14 +30,13 @@ umask 022
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${abs_top_builddir:-$srcdir}
 
-# Into a private mount namespace once, when we can.
-if [ -z "${FAULTS_NS-}" ] && [ "$(id -u)" = 0 ] &&
-	unshare -m --propagation private true 2>/dev/null; then
-	FAULTS_NS=1 exec unshare -m --propagation private bash "$0" "$@"
-fi
-
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
+# shellcheck source=ns.sh
+. "$srcdir/tests/ns.sh"
+
+# Into a private mount namespace once, when we can.
+[ "$(id -u)" = 0 ] && ns_reexec FAULTS_NS "$0" "$@"
 
 : "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 pam_so=$builddir/pam_module/.libs/pam_luciaauth.so

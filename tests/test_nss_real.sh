@@ -57,6 +57,8 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
+# shellcheck source=ns.sh
+. "$srcdir/tests/ns.sh"
 
 : "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 module=$builddir/nss_module/.libs/libnss_luciaauth.so.2
@@ -121,7 +123,6 @@ host_files() {
 host_mounts() { findmnt -rn -o TARGET,SOURCE,FSTYPE,OPTIONS 2>&1 | sort; }
 host_files_before=$(host_files 2>&1)
 host_mounts_before=$(host_mounts)
-host_mntns=$(readlink /proc/self/ns/mnt)
 
 # The store lives on a tmpfs when there is one (/dev/shm): 1000 republishes
 # with an fsync each would otherwise dominate the run time.
@@ -134,26 +135,11 @@ tmp=$(mktemp -d "$tmpbase/luciaauth-nssreal.XXXXXXXX") || bail_out "mktemp faile
 # nobody must reach the state directory (0711) and the helpers below.
 chmod 711 "$tmp"
 
-HOLDER=
-NS_ID=
-BG_PIDS=()
-stop_bg() {
-	local p
-	for p in "${BG_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	BG_PIDS=()
-}
 cleanup() {
 	touch "$tmp/hold.stop" "$tmp/stress.stop" 2>/dev/null
-	stop_bg
-	if [ -n "$HOLDER" ]; then
-		kill "$HOLDER" 2>/dev/null
-		wait "$HOLDER" 2>/dev/null
-		HOLDER=
-	fi
-	rm -rf "$tmp"
+	ns_stop_bg
+	ns_release
+	rm -rf --one-file-system "$tmp"
 	tap_cleanup
 }
 trap cleanup EXIT
@@ -853,15 +839,7 @@ if [ "$have_real" = 1 ]; then
 	cp "$cfg" "$tmp/etcov/luciaauth.conf"
 	chmod 644 "$tmp/etcov/"*
 
-	unshare -m --propagation private -- sleep 900 &
-	HOLDER=$!
-	for _ in $(seq 100); do
-		NS_ID=$(readlink "/proc/$HOLDER/ns/mnt" 2>/dev/null) || NS_ID=
-		[ -n "$NS_ID" ] && [ "$NS_ID" != "$host_mntns" ] && break
-		NS_ID=
-		sleep 0.05
-	done
-	if [ -z "$NS_ID" ]; then
+	if ! ns_hold; then
 		not_ok "private mount namespace"
 		diag "the namespace holder did not start"
 	else
@@ -1167,7 +1145,7 @@ if [ "$real_ready" = 1 ] && [ -n "$PY" ]; then
 		not_ok "blocking: the holder (as nobody) started"
 		diag "$(cat "$tmp/holder.out")"
 	fi
-	stop_bg
+	ns_stop_bg
 else
 	skip "${why_no_real:-python3 not found}" "blocking: a snapshot holder as nobody"
 fi
@@ -1264,12 +1242,8 @@ fi
 # =====================================================================
 # The host is untouched.
 # =====================================================================
-stop_bg
-if [ -n "$HOLDER" ]; then
-	kill "$HOLDER" 2>/dev/null
-	wait "$HOLDER" 2>/dev/null
-	HOLDER=
-fi
+ns_stop_bg
+ns_release
 is "$(host_files 2>&1)" "$host_files_before" \
 	"host: /etc/nsswitch.conf, /etc/ld.so.cache, passwd, group, shadow unchanged, no /etc/luciaauth.conf"
 is "$(host_mounts)" "$host_mounts_before" "host: the mount table is as before (findmnt)"

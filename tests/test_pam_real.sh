@@ -69,6 +69,8 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
+# shellcheck source=ns.sh
+. "$srcdir/tests/ns.sh"
 
 : "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 module=$builddir/pam_module/.libs/pam_luciaauth.so
@@ -112,38 +114,25 @@ host_files() {
 host_mounts() { findmnt -rn -o TARGET,SOURCE,FSTYPE | sort; }
 host_files_before=$(host_files 2>&1)
 host_mounts_before=$(host_mounts 2>&1)
-host_mntns=$(readlink /proc/self/ns/mnt)
 
 tmp=$(mktemp -d /tmp/luciaauth-pamreal.XXXXXXXX) || bail_out "mktemp failed"
 # Traversable by the test users (their homes live below), not listable.
 chmod 711 "$tmp"
 
-HOLDER=
 SSHD_PID=
-NS_ID=
-BG_PIDS=()
 
 stop_namespace() {
-	local p
 	if [ -n "$SSHD_PID" ]; then
 		kill "$SSHD_PID" 2>/dev/null
 		wait "$SSHD_PID" 2>/dev/null
 		SSHD_PID=
 	fi
-	for p in "${BG_PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	BG_PIDS=()
-	if [ -n "$HOLDER" ]; then
-		kill "$HOLDER" 2>/dev/null
-		wait "$HOLDER" 2>/dev/null
-		HOLDER=
-	fi
+	ns_stop_bg
+	ns_release
 }
 cleanup() {
 	stop_namespace
-	rm -rf "$tmp"
+	rm -rf --one-file-system "$tmp"
 	tap_cleanup
 }
 trap cleanup EXIT
@@ -385,15 +374,7 @@ EOF
 # ---------------------------------------------------------------------
 # The namespace.
 # ---------------------------------------------------------------------
-unshare -m --propagation private -- sleep 900 &
-HOLDER=$!
-for _ in $(seq 100); do
-	NS_ID=$(readlink "/proc/$HOLDER/ns/mnt" 2>/dev/null) || NS_ID=
-	[ -n "$NS_ID" ] && [ "$NS_ID" != "$host_mntns" ] && break
-	NS_ID=
-	sleep 0.05
-done
-[ -n "$NS_ID" ] || bail_out "the namespace holder did not start"
+ns_hold || bail_out "the namespace holder did not start"
 
 # ns CMD...: run CMD inside the namespace, in /, with a clean environment.
 ns() {
