@@ -12,7 +12,7 @@
 #                              Origin (D_URL) and content type
 #   cookie_of                  the auth_session value set by the last reply
 
-: "${LUCIAAUTHD:=${abs_top_builddir:-$srcdir}/daemon/luciaauthd}"
+: "${LUCIAAUTHD:=$builddir/daemon/luciaauthd}"
 D_PIDS=()
 
 d_start() {

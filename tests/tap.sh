@@ -12,6 +12,8 @@
 #   bail_out REASON            "Bail out!" and exit 1
 #   skip_all REASON            plan "1..0 # SKIP REASON" and exit 0 (the
 #                              whole script is skipped)
+#   t_need PROGRAM...          skip_all unless every PROGRAM is on PATH
+#   t_need_luciaauth           skip_all unless LUCIAAUTH is built
 #   t_fake_accounts DIR        write the fake DIR/passwd and DIR/group
 #   t_write_config FILE STATE DIR [LINE...]
 #                              write a store configuration: dir = STATE,
@@ -44,6 +46,10 @@
 #
 # Variables the caller may set: T_DB (path of the master database for -u),
 # T_SQLITE (sqlite3 binary, default "sqlite3").
+#
+# Set here unless the caller (or make check's environment) did: builddir
+# (abs_top_builddir, else the source tree $srcdir) and LUCIAAUTH (the CLI
+# of the build tree).
 
 TAP_N=0
 TAP_FAILED=0
@@ -51,6 +57,8 @@ T_OUT=
 T_ERR=
 T_RC=0
 : "${T_SQLITE:=sqlite3}"
+: "${builddir:=${abs_top_builddir:-${srcdir:-.}}}"
+: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 
 TAP_WORK=$(mktemp -d "${TMPDIR:-/tmp}/tap.XXXXXXXX") || {
 	echo "Bail out! cannot create a temporary directory"
@@ -104,6 +112,17 @@ skip_all() {
 	echo "1..0 # SKIP $*"
 	tap_cleanup
 	exit 0
+}
+
+t_need() {
+	local p
+	for p in "$@"; do
+		command -v "$p" >/dev/null 2>&1 || skip_all "$p not found"
+	done
+}
+
+t_need_luciaauth() {
+	[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
 }
 
 # Fake account files (passwd_file / group_file of the test store), so the

@@ -17,12 +17,10 @@ export LC_ALL=C
 umask 022
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built"
+t_need_luciaauth
 command -v sqlite3 >/dev/null || skip_all "needs the sqlite3 program"
 
 T=$TAP_WORK

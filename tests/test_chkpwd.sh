@@ -29,17 +29,13 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=ns.sh
 . "$srcdir/tests/ns.sh"
 
-builddir=${abs_top_builddir:-$srcdir}
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 helper=$builddir/tools/luciaauth-chkpwd
 module=$builddir/pam_module/.libs/pam_luciaauth.so
 
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
+t_need_luciaauth
 [ -x "$helper" ] || skip_all "luciaauth-chkpwd not built ($helper)"
 [ "$(id -u)" = 0 ] || skip_all "needs root (a setuid-root copy of the helper, unshare -m)"
-for p in unshare setpriv script findmnt sqlite3 python3 logger; do
-	command -v "$p" >/dev/null 2>&1 || skip_all "$p not found"
-done
+t_need unshare setpriv script findmnt sqlite3 python3 logger
 ns_reexec CHKPWD_IN_NS "$0" "$@" ||
 	skip_all "cannot create a private mount namespace (unshare -m failed)"
 

@@ -25,8 +25,7 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 
-: "${LUCIAAUTH:=${abs_top_builddir:-$srcdir}/tools/luciaauth}"
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
+t_need_luciaauth
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not found (needed for integrity checks)"
 have_python=0
 command -v python3 >/dev/null 2>&1 && have_python=1

@@ -23,17 +23,15 @@ export LC_ALL=C
 umask 077
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 : "${CRASH_ITER:=240}"
 : "${CRASH_SEED:=$$}"
 nss_so=$builddir/nss_module/.libs/libnss_luciaauth.so.2
 probe=$builddir/tests/nss_probe
 
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built"
+t_need_luciaauth
 command -v sqlite3 >/dev/null || skip_all "needs the sqlite3 program"
 use_strace=1
 command -v strace >/dev/null && strace -qq -o /dev/null true 2>/dev/null || use_strace=0

@@ -20,10 +20,9 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=daemon_lib.sh
 . "$srcdir/tests/daemon_lib.sh"
 
-: "${LUCIAAUTH:=${abs_top_builddir:-$srcdir}/tools/luciaauth}"
 [ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
 command -v curl >/dev/null || skip_all "curl not found (package curl)"
-command -v sqlite3 >/dev/null || skip_all "sqlite3 not found"
+t_need sqlite3
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauthd-api.XXXXXXXX") || bail_out "mktemp failed"
 trap 'd_stop_all; rm -rf "$tmp"; tap_cleanup' EXIT

@@ -11,13 +11,11 @@ set -u
 export LC_ALL=C
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 # shellcheck source=daemon_lib.sh
 . "$srcdir/tests/daemon_lib.sh"
 
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 [ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || skip_all "chromium not found (package chromium)"

@@ -23,7 +23,6 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=daemon_lib.sh
 . "$srcdir/tests/daemon_lib.sh"
 
-: "${LUCIAAUTH:=${abs_top_builddir:-$srcdir}/tools/luciaauth}"
 [ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
 command -v curl >/dev/null || skip_all "curl not found (package curl)"
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}

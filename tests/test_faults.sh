@@ -28,7 +28,6 @@ export LC_ALL=C
 umask 022
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${abs_top_builddir:-$srcdir}
 
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
@@ -38,13 +37,12 @@ builddir=${abs_top_builddir:-$srcdir}
 # Into a private mount namespace once, when we can.
 [ "$(id -u)" = 0 ] && ns_reexec FAULTS_NS "$0" "$@"
 
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 pam_so=$builddir/pam_module/.libs/pam_luciaauth.so
 nss_so=$builddir/nss_module/.libs/libnss_luciaauth.so.2
 probe=$builddir/tests/nss_probe
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (file owners, mounts)"
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built"
+t_need_luciaauth
 command -v sqlite3 >/dev/null || skip_all "needs the sqlite3 program"
 
 T=$TAP_WORK

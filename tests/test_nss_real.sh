@@ -54,20 +54,16 @@ export LC_ALL=C
 umask 022
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 # shellcheck source=ns.sh
 . "$srcdir/tests/ns.sh"
 
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 module=$builddir/nss_module/.libs/libnss_luciaauth.so.2
 
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
+t_need_luciaauth
 [ -f "$module" ] || skip_all "libnss_luciaauth.so.2 not built ($module)"
-for p in getent id ls sqlite3 md5sum; do
-	command -v "$p" >/dev/null 2>&1 || skip_all "$p not found"
-done
+t_need getent id ls sqlite3 md5sum
 PY=
 for p in /usr/bin/python3 python3; do
 	if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import pwd, grp, sqlite3, fcntl' 2>/dev/null; then

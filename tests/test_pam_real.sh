@@ -66,18 +66,16 @@ export LC_ALL=C
 umask 022
 
 srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${abs_top_builddir:-$srcdir}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 # shellcheck source=ns.sh
 . "$srcdir/tests/ns.sh"
 
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 module=$builddir/pam_module/.libs/pam_luciaauth.so
 nss_module=$builddir/nss_module/.libs/libnss_luciaauth.so.2
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (private mount namespace, sshd, su, passwd)"
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
+t_need_luciaauth
 [ -f "$module" ] || skip_all "pam_luciaauth.so not built ($module)"
 # A sanitizer build of the module cannot be loaded by setuid su and passwd
 # (LD_PRELOAD of libasan is ignored there) and not by sshd without one: the
@@ -87,9 +85,7 @@ if grep -Eq '^SAN_CFLAGS = .*-fsanitize' "$builddir/Makefile" 2>/dev/null ||
 		readelf -d "$module" 2>/dev/null | grep -Eq 'NEEDED.*lib(asan|ubsan|tsan)'; }; then
 	skip_all "sanitizer build: real sshd, su and passwd cannot load this pam_luciaauth.so"
 fi
-for p in unshare nsenter setpriv findmnt timeout ssh ssh-keygen sshpass su passwd pamtester perl; do
-	command -v "$p" >/dev/null 2>&1 || skip_all "$p not found"
-done
+t_need unshare nsenter setpriv findmnt timeout ssh ssh-keygen sshpass su passwd pamtester perl
 [ -x /usr/sbin/sshd ] || skip_all "/usr/sbin/sshd not found (openssh-server)"
 unshare -m --propagation private true 2>/dev/null ||
 	skip_all "cannot create a private mount namespace (unshare -m failed)"

@@ -24,11 +24,9 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tap.sh
 . "$srcdir/tests/tap.sh"
 
-builddir=${abs_top_builddir:-$srcdir}
-: "${LUCIAAUTH:=$builddir/tools/luciaauth}"
 module=$builddir/pam_module/.libs/pam_luciaauth.so
-[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
-command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not found"
+t_need_luciaauth
+t_need sqlite3
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauth-secrets.XXXXXXXX") || bail_out "mktemp failed"
 trap 'rm -rf --one-file-system "$tmp"; tap_cleanup' EXIT
