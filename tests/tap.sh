@@ -19,6 +19,9 @@
 #                              write a store configuration: dir = STATE,
 #                              cheap hashing, passwd_file / group_file =
 #                              DIR/passwd / DIR/group, then each LINE
+#   t_store DIR CFG [LINE...]  a test store in DIR: t_fake_accounts DIR,
+#                              t_write_config CFG DIR/state DIR LINE...,
+#                              and T_DB (exported) its master database
 #   t_run  [opts] -- CMD...    run CMD, keep its stdout/stderr/status in
 #                              T_OUT / T_ERR / T_RC (see t_cmd for opts)
 #   t_cmd  [opts] STATUS DESC -- CMD...
@@ -154,6 +157,14 @@ t_write_config() {
 			echo "$line"
 		done
 	} >"$f"
+}
+
+t_store() {
+	local dir=$1 cfg=$2
+	shift 2
+	t_fake_accounts "$dir"
+	t_write_config "$cfg" "$dir/state" "$dir" "$@"
+	export T_DB=$dir/state/luciaauth.db
 }
 
 check() {

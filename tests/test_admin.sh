@@ -24,9 +24,8 @@ t_need_luciaauth
 command -v sqlite3 >/dev/null || skip_all "needs the sqlite3 program"
 
 T=$TAP_WORK
-t_fake_accounts "$T"
-S=$T/state CFG=$T/c.conf T_DB=$T/state/luciaauth.db
-t_write_config "$CFG" "$S" "$T"
+S=$T/state CFG=$T/c.conf
+t_store "$T" "$CFG"
 la() { "$LUCIAAUTH" --config "$CFG" "$@"; }
 pw='Admin-Test-Pass-1'
 

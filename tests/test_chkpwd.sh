@@ -62,12 +62,8 @@ install -o root -g root -m 4755 "$helper" "$H"
 pw_alice='alice-Secret-3141'
 pw_bob='bob-Secret-2718'
 wrong='wrong-Guess-1618'
-state=$tmp/state
-db=$state/luciaauth.db
-export T_DB=$db
-cfg=$ns/etcadd/luciaauth.conf
-t_fake_accounts "$tmp"
-t_write_config "$cfg" "$state" "$tmp" "deny = 3"
+state=$tmp/state db=$tmp/state/luciaauth.db cfg=$ns/etcadd/luciaauth.conf
+t_store "$tmp" "$cfg" "deny = 3"
 chmod 644 "$cfg" "$tmp/passwd" "$tmp/group"
 la() { "$LUCIAAUTH" --config "$cfg" "$@"; }
 la init >/dev/null || bail_out "luciaauth init failed"

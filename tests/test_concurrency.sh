@@ -50,12 +50,8 @@ chmod 700 "$tmp"
 ) &
 watchdog=$!
 
-state=$tmp/state
-db=$state/luciaauth.db
-export T_DB=$db
-cfg=$tmp/luciaauth.conf
-t_fake_accounts "$tmp"
-t_write_config "$cfg" "$state" "$tmp" "deny = 100"
+state=$tmp/state db=$tmp/state/luciaauth.db cfg=$tmp/luciaauth.conf
+t_store "$tmp" "$cfg" "deny = 100"
 
 la() { "$LUCIAAUTH" --config "$cfg" "$@"; }
 sql() { sqlite3 "$db" "$@"; }

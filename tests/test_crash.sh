@@ -42,9 +42,8 @@ RANDOM=$CRASH_SEED
 diag "seed $CRASH_SEED, $CRASH_ITER kills, strace injection: $use_strace"
 
 T=$TAP_WORK
-t_fake_accounts "$T"
 S=$T/state CFG=$T/c.conf DB=$T/state/luciaauth.db SNAP=$T/state/nss.snapshot
-t_write_config "$CFG" "$S" "$T"
+t_store "$T" "$CFG"
 la() { "$LUCIAAUTH" --config "$CFG" "$@"; }
 la init >/dev/null || bail_out "init failed"
 la group add crashgrp >/dev/null || bail_out "group add failed"

@@ -28,8 +28,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauthd-api.XXXXXXXX") || bail_out "mktemp f
 trap 'd_stop_all; rm -rf "$tmp"; tap_cleanup' EXIT
 chmod 700 "$tmp"
 state=$tmp/state db=$tmp/state/luciaauth.db cfg=$tmp/d.conf sock=$tmp/http.sock
-t_fake_accounts "$tmp"
-t_write_config "$cfg" "$state" "$tmp" "signup = open" "deny = 3" "password_min = 10" \
+t_store "$tmp" "$cfg" "signup = open" "deny = 3" "password_min = 10" \
 	"http_listen = 127.0.0.1:0" "http_socket = $sock" "http_cookie_secure = no" \
 	"http_throttle = 1000" "http_threads = 2"
 la() { "$LUCIAAUTH" --config "$cfg" "$@"; }

@@ -39,8 +39,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauthd-browser.XXXXXXXX") || bail_out "mkte
 trap 'd_stop_all; rm -rf "$tmp"; tap_cleanup' EXIT
 chmod 700 "$tmp"
 cfg=$tmp/d.conf
-t_fake_accounts "$tmp"
-t_write_config "$cfg" "$tmp/state" "$tmp" "signup = open" "password_min = 10" \
+t_store "$tmp" "$cfg" "signup = open" "password_min = 10" \
 	"http_listen = 127.0.0.1:0" "http_socket =" "http_cookie_secure = no"
 "$LUCIAAUTH" --config "$cfg" init >/dev/null || bail_out "luciaauth init failed"
 d_start "$cfg" "$tmp/d.log" || bail_out "luciaauthd did not start: $(cat "$tmp/d.log")"

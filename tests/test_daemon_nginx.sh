@@ -40,8 +40,7 @@ stop_nginx() {
 trap 'stop_nginx; d_stop_all; rm -rf "$tmp"; tap_cleanup' EXIT
 chmod 700 "$tmp"
 state=$tmp/state cfg=$tmp/d.conf sock=$tmp/http.sock
-t_fake_accounts "$tmp"
-t_write_config "$cfg" "$state" "$tmp" "http_listen =" "http_socket = $sock" \
+t_store "$tmp" "$cfg" "http_listen =" "http_socket = $sock" \
 	"http_cookie_secure = no" "http_throttle = 1000"
 la() { "$LUCIAAUTH" --config "$cfg" "$@"; }
 la init >/dev/null || bail_out "luciaauth init failed"

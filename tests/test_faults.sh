@@ -70,9 +70,8 @@ new_store() {
 	local d=$1
 	shift
 	mkdir -p "$d"
-	t_fake_accounts "$d"
-	S=$d/state CFG=$d/c.conf T_DB=$d/state/luciaauth.db
-	t_write_config "$CFG" "$S" "$d" "busy_timeout = 1" "$@"
+	S=$d/state CFG=$d/c.conf
+	t_store "$d" "$CFG" "busy_timeout = 1" "$@"
 	mkdir -p "$d/pam.d"
 	printf 'auth required %s config=%s nodelay\naccount required %s config=%s\n' \
 		"$pam_so" "$CFG" "$pam_so" "$CFG" >"$d/pam.d/faults"

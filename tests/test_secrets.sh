@@ -31,12 +31,8 @@ t_need sqlite3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauth-secrets.XXXXXXXX") || bail_out "mktemp failed"
 trap 'rm -rf --one-file-system "$tmp"; tap_cleanup' EXIT
 chmod 700 "$tmp"
-state=$tmp/state
-db=$state/luciaauth.db
-export T_DB=$db
-cfg=$tmp/luciaauth.conf
-t_fake_accounts "$tmp"
-t_write_config "$cfg" "$state" "$tmp" "signup = open"
+state=$tmp/state db=$tmp/state/luciaauth.db cfg=$tmp/luciaauth.conf
+t_store "$tmp" "$cfg" "signup = open"
 errs=$tmp/all.err # every standard error and syslog line of the run
 outs=$tmp/all.out # every standard output
 secrets=$tmp/secrets # one secret a line (mode 600, never in argv)
