@@ -68,8 +68,10 @@ TAP_WORK=$(mktemp -d "${TMPDIR:-/tmp}/tap.XXXXXXXX") || {
 	exit 1
 }
 
+# Never across a mount point: a test may mount below its work directory
+# (inside its own mount namespace).
 tap_cleanup() {
-	rm -rf "$TAP_WORK"
+	rm -rf --one-file-system "$TAP_WORK"
 }
 
 diag() {
