@@ -14,6 +14,8 @@
 #                              whole script is skipped)
 #   t_need PROGRAM...          skip_all unless every PROGRAM is on PATH
 #   t_need_luciaauth           skip_all unless LUCIAAUTH is built
+#   t_pamtester MODULE         can pamtester under pam_wrapper load MODULE?
+#                              (status 1 and the reason in T_WHY if not)
 #   t_fake_accounts DIR        write the fake DIR/passwd and DIR/group
 #   t_write_config FILE STATE DIR [LINE...]
 #                              write a store configuration: dir = STATE,
@@ -128,6 +130,21 @@ t_need() {
 
 t_need_luciaauth() {
 	[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
+}
+
+# A sanitizer build of the module needs libasan preloaded first, which
+# pamtester cannot have.  "env true": a builtin would not load the preload.
+t_pamtester() {
+	T_WHY=
+	if grep -Eq '^SAN_CFLAGS = .*-fsanitize' "$builddir/Makefile" 2>/dev/null; then
+		T_WHY="a sanitizer build (pamtester cannot load the module without libasan)"
+	elif ! command -v pamtester >/dev/null ||
+		[ -n "$(LD_PRELOAD=libpam_wrapper.so env true 2>&1)" ]; then
+		T_WHY="pamtester or pam_wrapper missing"
+	elif [ ! -f "$1" ]; then
+		T_WHY="$1 not built"
+	fi
+	[ -z "$T_WHY" ]
 }
 
 # Fake account files (passwd_file / group_file of the test store), so the

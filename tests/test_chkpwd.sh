@@ -186,13 +186,7 @@ t_cmd -q -I "$pw_alice" 0 "after unlock the right password works" -- as_user 200
 
 # ---- pam_luciaauth.so without privilege --------------------------------
 pam_ok=1
-if grep -Eq '^SAN_CFLAGS = .*-fsanitize' "$builddir/Makefile" 2>/dev/null; then
-	pam_ok="a sanitizer build (pamtester cannot load the module without libasan)"
-elif ! command -v pamtester >/dev/null || [ -n "$(LD_PRELOAD=libpam_wrapper.so true 2>&1)" ]; then
-	pam_ok="pamtester or pam_wrapper missing"
-elif [ ! -f "$module" ]; then
-	pam_ok="$module not built"
-fi
+t_pamtester "$module" || pam_ok=$T_WHY
 cat >"$ns/pam.d/chk" <<EOF
 auth required $module chkpwd=$H nodelay debug
 EOF

@@ -52,10 +52,7 @@ user=faultuser
 # PAM through pamtester + pam_wrapper, unless missing or a sanitizer build
 # (pamtester cannot load an ASan module without preloading libasan).
 pam_ok=1
-command -v pamtester >/dev/null || pam_ok=0
-[ -z "$(LD_PRELOAD=libpam_wrapper.so env true 2>&1)" ] || pam_ok=0
-[ -f "$pam_so" ] || pam_ok=0
-ldd "$pam_so" 2>/dev/null | grep -q 'libasan\|libubsan' && pam_ok=0
+t_pamtester "$pam_so" || pam_ok=0
 nss_ok=1
 { [ -x "$probe" ] && [ -f "$nss_so" ]; } || nss_ok=0
 ldd "$nss_so" 2>/dev/null | grep -q 'libasan\|libubsan' && nss_ok=0

@@ -88,13 +88,7 @@ t "$tok1" 1 "session validate of a revoked session" session validate
 
 # ---- 1. the PAM module with debug ----------------------------------------
 pam_ok=1
-if grep -Eq '^SAN_CFLAGS = .*-fsanitize' "$builddir/Makefile" 2>/dev/null; then
-	pam_ok="a sanitizer build (pamtester cannot load the module without libasan)"
-elif ! command -v pamtester >/dev/null || [ -n "$(LD_PRELOAD=libpam_wrapper.so true 2>&1)" ]; then
-	pam_ok="pamtester or pam_wrapper missing"
-elif [ ! -f "$module" ]; then
-	pam_ok="$module not built"
-fi
+t_pamtester "$module" || pam_ok=$T_WHY
 mkdir "$tmp/pam.d"
 # pam_exec hands the session token (PAM environment) to a script that
 # keeps it, so that it can be looked for in the logs.
