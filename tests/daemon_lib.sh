@@ -4,6 +4,7 @@
 # tap.sh).  Every daemon runs on 127.0.0.1 with port 0 (the kernel picks a
 # free one; luciaauthd prints it) and is stopped by its PID.
 #
+#   d_need                     skip_all unless luciaauthd is built
 #   d_start CONFIG LOG         start luciaauthd; sets D_PID, D_PORT, D_URL
 #   d_stop PID                 SIGTERM and wait
 #   hreq [curl args...] URL    one request; H_CODE, H_HEAD (no CRs), H_BODY
@@ -14,6 +15,10 @@
 
 : "${LUCIAAUTHD:=$builddir/daemon/luciaauthd}"
 D_PIDS=()
+
+d_need() {
+	[ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
+}
 
 d_start() {
 	local cfg=$1 log=$2 i

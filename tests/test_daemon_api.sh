@@ -20,8 +20,8 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=daemon_lib.sh
 . "$srcdir/tests/daemon_lib.sh"
 
-[ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
-command -v curl >/dev/null || skip_all "curl not found (package curl)"
+d_need
+t_need curl
 t_need sqlite3
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/luciaauthd-api.XXXXXXXX") || bail_out "mktemp failed"

@@ -16,7 +16,7 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=daemon_lib.sh
 . "$srcdir/tests/daemon_lib.sh"
 
-[ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
+d_need
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 [ -x "$CHROMIUM" ] || skip_all "chromium not found (package chromium)"
 command -v node >/dev/null || skip_all "node not found"

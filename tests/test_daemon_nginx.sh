@@ -23,8 +23,8 @@ srcdir=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=daemon_lib.sh
 . "$srcdir/tests/daemon_lib.sh"
 
-[ -x "$LUCIAAUTHD" ] || skip_all "luciaauthd not built (libmicrohttpd-dev missing?)"
-command -v curl >/dev/null || skip_all "curl not found (package curl)"
+d_need
+t_need curl
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 [ -x "$NGINX" ] || skip_all "nginx not found (package nginx)"
 "$NGINX" -V 2>&1 | grep -q -e 'http_auth_request_module' ||
