@@ -211,7 +211,13 @@ out:
 enum { OPT_DRY_RUN = 0x200, OPT_SKIP_INVALID, OPT_UID_MIN, OPT_UID_MAX, OPT_PASSWD, OPT_SHADOW,
        OPT_GROUP, OPT_TABLES, OPT_USERNAME_FROM, OPT_VERBOSE };
 
-/* Options common to both importers; false when opt is not one of them. */
+/* Options common to both importers: their getopt entries, and
+ * common_opt() to take one (false when opt is not one of them). */
+#define IMPORT_COMMON_OPTIONS                                          \
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },                 \
+	{ "skip-invalid", no_argument, NULL, OPT_SKIP_INVALID },       \
+	{ "verbose", no_argument, NULL, OPT_VERBOSE }
+
 static bool common_opt(int opt, struct import_args *a)
 {
 	switch (opt) {
@@ -230,9 +236,7 @@ static int import_shadow(struct cli_ctx *c, int argc, char **argv)
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "uid-min", required_argument, NULL, OPT_UID_MIN },
 		{ "uid-max", required_argument, NULL, OPT_UID_MAX },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "skip-invalid", no_argument, NULL, OPT_SKIP_INVALID },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		IMPORT_COMMON_OPTIONS,
 		CLI_STD_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -287,9 +291,7 @@ static int import_lucia(struct cli_ctx *c, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "tables", required_argument, NULL, OPT_TABLES },
 		{ "username-from", required_argument, NULL, OPT_USERNAME_FROM },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "skip-invalid", no_argument, NULL, OPT_SKIP_INVALID },
-		{ "verbose", no_argument, NULL, OPT_VERBOSE },
+		IMPORT_COMMON_OPTIONS,
 		CLI_STD_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
