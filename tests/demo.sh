@@ -222,6 +222,7 @@ PAMD
 fi
 
 # ---- import, backup and restore, doctor --------------------------------
+# shellcheck disable=SC2016 # the hash prefixes are literal
 # hashes NAME...: the kind of each user's stored password hash (never the
 # hash itself), read from the master database with sqlite3.
 hashes() {
@@ -298,7 +299,7 @@ fi
 
 step "Backup and restore: an online copy (mode 0600, it holds the hashes); a deleted user comes back"
 la backup "$tmp/backup.db"
-ls -l "$tmp/backup.db" | awk '{print $1, $NF}'
+stat -c '%A %n' "$tmp/backup.db"
 la user del alice
 la restore "$tmp/backup.db"
 la user list
