@@ -323,7 +323,8 @@ lucia_node() {
 				--legacy-peer-deps --fetch-retries=1 --loglevel=error) \
 				>"$nodedir/npm.log" 2>&1; then
 				rm -rf --one-file-system "$nodedir/node_modules"
-				lucia_why="npm install failed (no network?): $(tail -n1 "$nodedir/npm.log")"
+				lucia_why="npm install failed (no network?): $(grep -m1 -E \
+					'(error|ERR!) code' "$nodedir/npm.log" || tail -n1 "$nodedir/npm.log"); see $nodedir/npm.log"
 				return 1
 			fi
 		fi
