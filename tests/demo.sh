@@ -2,10 +2,13 @@
 # demo.sh BUILD-DIR - an end-to-end tour of luciaauth in a temporary state
 # directory: the command-line tool; the NSS module as built, loaded through
 # nss_wrapper, so that the demo user resolves for getent and id; then the
-# PAM module as built, loaded through pam_wrapper and driven by pamtester.
-# Changes nothing on the host and needs no root: no file under /etc is
-# written, and none is read except what the NSS module reads in every
-# process (/etc/luciaauth.conf if it exists, /etc/passwd).  Run through
+# PAM module as built, loaded through pam_wrapper and driven by pamtester;
+# importing accounts from passwd/shadow files made here and from the Lucia
+# v2 fixture (tests/fixtures/lucia), backup and restore, doctor; luciaauthd
+# on a loopback port.  Changes nothing on the host and needs no root: no
+# file under /etc is written, and none is read except what the NSS module
+# reads in every process (/etc/luciaauth.conf if it exists, /etc/passwd)
+# and what doctor checks (/etc/nsswitch.conf, /etc/pam.d).  Run through
 # './dev demo'.  The path of the luciaauth binary inside a build directory
 # is accepted instead of BUILD-DIR too.
 set -euo pipefail
@@ -287,7 +290,8 @@ else
 	fixture=$(cd "$(dirname "$0")" && pwd)/fixtures/lucia/lucia-v2.sql
 	step "Import: a Lucia v2 web app's database (tests/fixtures/lucia/lucia-v2.sql, made by the real lucia@2)"
 	sqlite3 "$tmp/lucia.sqlite" <"$fixture"
-	printf '\033[2m$ sqlite3 lucia.sqlite "SELECT id, email FROM user"\033[0m\n'
+	# shellcheck disable=SC2016 # $tmp is shown, not expanded
+	printf '\033[2m$ sqlite3 $tmp/lucia.sqlite "SELECT id, email FROM user"\033[0m\n'
 	sqlite3 -readonly "$tmp/lucia.sqlite" 'SELECT id, email FROM user'
 	echo "(the fixture holds rows Lucia would not write and two users with the same Unix name: nothing is imported ...)"
 	status la import lucia "$tmp/lucia.sqlite"
