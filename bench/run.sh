@@ -19,11 +19,22 @@
 #   BENCH_N        session operations per kind and run (default 20000)
 #   BENCH_SIGNIN_N sign-ins per run (default 20; 0 = skip)
 #   BENCH_SYNC     settings to run (default "normal full")
-#   BENCH_STRICT   1 = exit 1 when a target is missed (default 0)
+#   BENCH_STRICT   1 = exit 1 when a target is missed (default 0; also for
+#                  run-pam.sh and run-timing.sh)
+#   BENCH_PAM, BENCH_DAEMON, BENCH_TIMING, BENCH_IMPORT
+#                  0 = skip that part (see below; default 1 each)
 #   TMPDIR         where both benchmarks create their temporary databases
 #
 # Writes OUTDIR/luciaauth.jsonl, OUTDIR/lucia.jsonl (every run, with "round"),
 # OUTDIR/summary.md (tables for the docs) and OUTDIR/logs/.
+#
+# Then, in this order, each with its own settings (see the script):
+#   bench/run-pam.sh     PAM module: pam.jsonl, pam-summary.md
+#   bench/run-daemon.sh  luciaauthd against Lucia v2 over HTTP (wrk)
+#   bench/run-timing.sh  failed sign-in, unknown user against wrong password:
+#                        timing.jsonl, logs/timing.log
+#   bench/run-import.sh  import shadow / lucia of IMPORT_N (100,000) users:
+#                        import.jsonl, import-summary.md
 # Needs python3 (JSON parsing); node/npm only for the Lucia side.
 
 set -euo pipefail
@@ -332,4 +343,18 @@ fi
 # BENCH_DAEMON=0 skips it, and it skips itself (77) without wrk or node.
 if [[ ${BENCH_DAEMON:-1} != 0 ]]; then
 	"$here/run-daemon.sh" "$build" || [[ $? == 77 ]]
+fi
+
+# Then the timing of a failed sign-in, unknown user against a wrong password,
+# through PAM and the CLI (bench/run-timing.sh: timing.jsonl, logs/timing.log);
+# BENCH_TIMING=0 skips it.
+if [[ ${BENCH_TIMING:-1} != 0 ]]; then
+	"$here/run-timing.sh" "$build" "$outdir"
+fi
+
+# Then importing IMPORT_N users from shadow files and from a Lucia database
+# (bench/run-import.sh: import.jsonl, import-summary.md; BENCH_ROUNDS rounds);
+# BENCH_IMPORT=0 skips it, and it skips itself (77) without sqlite3 or openssl.
+if [[ ${BENCH_IMPORT:-1} != 0 ]]; then
+	"$here/run-import.sh" "$build" "$outdir" || [[ $? == 77 ]]
 fi

@@ -2,10 +2,13 @@
 # demo.sh BUILD-DIR - an end-to-end tour of luciaauth in a temporary state
 # directory: the command-line tool; the NSS module as built, loaded through
 # nss_wrapper, so that the demo user resolves for getent and id; then the
-# PAM module as built, loaded through pam_wrapper and driven by pamtester.
-# Changes nothing on the host and needs no root: no file under /etc is
-# written, and none is read except what the NSS module reads in every
-# process (/etc/luciaauth.conf if it exists, /etc/passwd).  Run through
+# PAM module as built, loaded through pam_wrapper and driven by pamtester;
+# importing accounts from passwd/shadow files made here and from the Lucia
+# v2 fixture (tests/fixtures/lucia), backup and restore, doctor; luciaauthd
+# on a loopback port.  Changes nothing on the host and needs no root: no
+# file under /etc is written, and none is read except what the NSS module
+# reads in every process (/etc/luciaauth.conf if it exists, /etc/passwd)
+# and what doctor checks (/etc/nsswitch.conf, /etc/pam.d).  Run through
 # './dev demo'.  The path of the luciaauth binary inside a build directory
 # is accepted instead of BUILD-DIR too.
 set -euo pipefail
@@ -34,7 +37,8 @@ step() { printf '\n\033[1m## %s\033[0m\n' "$*"; }
 # Show each command as a reader would type it (on stderr, so that command
 # substitution captures only the command's own output).
 la() {
-	printf '\033[2m$ luciaauth %s\033[0m\n' "$*" >&2
+	local shown=$*
+	printf '\033[2m$ luciaauth %s\033[0m\n' "${shown//$tmp/\$tmp}" >&2
 	"$cli" --config "$cfg" "$@"
 }
 mask() { sed -E 's/^([a-z0-9]{12})\.[a-z0-9]{32}$/\1.<secret>/'; }
@@ -219,6 +223,94 @@ PAMD
 	echo "exit status: $?"
 	set -e
 fi
+
+# ---- import, backup and restore, doctor --------------------------------
+# shellcheck disable=SC2016 # the hash prefixes are literal
+# hashes NAME...: the kind of each user's stored password hash (never the
+# hash itself), read from the master database with sqlite3.
+hashes() {
+	local u h kind
+	for u in "$@"; do
+		h=$(sqlite3 -readonly "$tmp/state/luciaauth.db" \
+			"SELECT hashed_password FROM auth_keys WHERE id = 'password:$u'")
+		case $h in
+		'$argon2id$'*) kind='Argon2id ($argon2id$...)' ;;
+		'$y$'*) kind='yescrypt ($y$...)' ;;
+		'$6$'*) kind='sha512crypt ($6$...)' ;;
+		s2:*) kind='Lucia v2 scrypt (s2:...)' ;;
+		?*:*) kind='Lucia v1 scrypt (salt:hex)' ;;
+		*) kind='none' ;;
+		esac
+		printf '  %-8s %s\n' "$u" "$kind"
+	done
+}
+# status CMD...: run a command that may fail and show its exit status.
+status() {
+	local rc=0
+	"$@" || rc=$?
+	echo "exit status: $rc"
+}
+
+if ! command -v mkpasswd >/dev/null || ! command -v sqlite3 >/dev/null; then
+	step "Import from shadow: skipped, missing mkpasswd (package whois) or sqlite3"
+else
+	step "Import: passwd, shadow and group files of another machine (made here with mkpasswd; the host's files are not read)"
+	mkdir "$tmp/src"
+	h_carol=$(printf '%s' 'carol old pw' | mkpasswd -s -m yescrypt)
+	h_dave=$(printf '%s' 'dave old pw' | mkpasswd -s -m sha512crypt)
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' \
+		'carol:x:41001:41001:Carol Imported:/home/carol:/bin/bash' \
+		'dave:x:41002:41002:Dave Imported:/home/dave:/bin/bash' >"$tmp/src/passwd"
+	printf '%s\n' 'root:*:19000:0:99999:7:::' "carol:$h_carol:19000:0:99999:7:::" \
+		"dave:$h_dave:19000:0:99999:7:::" >"$tmp/src/shadow"
+	chmod 600 "$tmp/src/shadow"
+	printf '%s\n' 'root:x:0:' 'carol:x:41001:' 'dave:x:41002:' 'projects:x:41100:carol,dave' \
+		>"$tmp/src/group"
+	# Hashes shortened to their kind for the screen.
+	sed -E 's/^([a-z]+:\$[^$]+\$)[^:]*/\1.../' "$tmp/src/shadow"
+	src=(--passwd "$tmp/src/passwd" --shadow "$tmp/src/shadow" --group "$tmp/src/group")
+	la import shadow "${src[@]}"
+	la import shadow "${src[@]}"
+	echo "stored hashes (kept as they are; libxcrypt verifies them):"
+	hashes carol dave
+
+	if [ -n "$pam_missing" ]; then
+		step "Import: carol signs in with her old password (CLI; PAM skipped, missing $pam_missing)"
+		printf '%s\n' 'carol old pw' | la login --user carol --password-stdin | mask
+	else
+		step "Import: carol logs in through PAM with her old password; the first sign-in rehashes to Argon2id"
+		printf '%s\n' 'carol old pw' | pt carol authenticate acct_mgmt
+	fi
+	hashes carol dave
+fi
+
+if ! command -v sqlite3 >/dev/null; then
+	step "Import from Lucia: skipped, missing sqlite3"
+else
+	fixture=$(cd "$(dirname "$0")" && pwd)/fixtures/lucia/lucia-v2.sql
+	step "Import: a Lucia v2 web app's database (tests/fixtures/lucia/lucia-v2.sql, made by the real lucia@2)"
+	sqlite3 "$tmp/lucia.sqlite" <"$fixture"
+	# shellcheck disable=SC2016 # $tmp is shown, not expanded
+	printf '\033[2m$ sqlite3 $tmp/lucia.sqlite "SELECT id, email FROM user"\033[0m\n'
+	sqlite3 -readonly "$tmp/lucia.sqlite" 'SELECT id, email FROM user'
+	echo "(the fixture holds rows Lucia would not write and two users with the same Unix name: nothing is imported ...)"
+	status la import lucia "$tmp/lucia.sqlite"
+	echo "(... unless --skip-invalid imports the rest; the same lines again, then:)"
+	la import lucia "$tmp/lucia.sqlite" --skip-invalid | grep '^imported'
+	printf '%s\n' 'ann-lucia-pw' | la login --user ann --password-stdin | mask
+	hashes ann dora
+fi
+
+step "Backup and restore: an online copy (mode 0600, it holds the hashes); a deleted user comes back"
+la backup "$tmp/backup.db"
+stat -c '%A %n' "$tmp/backup.db"
+la user del alice
+la restore "$tmp/backup.db"
+la user list
+
+step "Doctor: check the installation (changes nothing)"
+status la doctor
+echo "(the warnings are expected: this host's /etc/nsswitch.conf and /etc/pam.d do not use luciaauth, and the demo leaves them alone)"
 
 # ---- web service -------------------------------------------------------
 daemon=$build/daemon/luciaauthd

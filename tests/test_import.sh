@@ -11,9 +11,10 @@
 # Fixtures are made here, with this machine's own tools: mkpasswd (Debian
 # whois: yescrypt, sha256crypt, bcrypt) and openssl passwd -6 (sha512crypt)
 # for the shadow file; the Lucia v2 database with the real lucia@2 through
-# tests/fixtures/lucia/make-db.mjs when its npm packages are installed
-# (npm install in that folder), else from the checked-in dump lucia-v2.sql
-# that the same script made.  The account files of the test store are fake
+# tests/fixtures/lucia/make-db.mjs when node and npm are there (its
+# package.json installed once into tests/browser-node/lucia-v2 of the build
+# tree), else, or with LUCIAAUTH_TEST_LUCIA_DUMP=1, from the checked-in dump
+# lucia-v2.sql that the same script made.  The account files of the test store are fake
 # (t_fake_accounts): the host's /etc is neither read nor written.
 #
 # Every imported account then signs in with its old password through the
@@ -298,16 +299,46 @@ fi
 # ---- Lucia v2 ----------------------------------------------------------
 ldb=$tmp/lucia.sqlite
 fix=$srcdir/tests/fixtures/lucia
-# LUCIAAUTH_TEST_LUCIA_DUMP=1 takes the checked-in dump even when Node could
-# make a database.
-if [ -z "${LUCIAAUTH_TEST_LUCIA_DUMP:-}" ] && command -v node >/dev/null 2>&1 &&
-	[ -d "$fix/node_modules/lucia" ] &&
-	node "$fix/make-db.mjs" "$ldb" 2>"$tmp/node.err"; then
-	diag "Lucia v2 database made now by the real lucia@2 ($fix/make-db.mjs)"
+# lucia_node: make $ldb with the real lucia@2 (make-db.mjs), its npm packages
+# installed once per build tree (the npm registry is needed the first time;
+# better-sqlite3 may be compiled then, which takes a minute or two).  The
+# folder is next to playwright-core's, which "make clean" removes.  Sets
+# lucia_why when it cannot.
+lucia_why=
+lucia_node() {
+	local nodedir=$build/tests/browser-node/lucia-v2
+	if [ -n "${LUCIAAUTH_TEST_LUCIA_DUMP:-}" ]; then
+		lucia_why="LUCIAAUTH_TEST_LUCIA_DUMP is set"
+	elif ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+		lucia_why="node or npm not found"
+	else
+		mkdir -p "$nodedir" || { lucia_why="cannot create $nodedir"; return 1; }
+		cp "$fix/package.json" "$fix/make-db.mjs" "$nodedir/" ||
+			{ lucia_why="cannot copy the fixture's package.json"; return 1; }
+		if [ ! -f "$nodedir/node_modules/lucia/package.json" ] ||
+			[ ! -f "$nodedir/node_modules/better-sqlite3/package.json" ]; then
+			# --legacy-peer-deps: @lucia-auth/adapter-sqlite 2 names
+			# better-sqlite3 8-9 as its peer (bench/run-lucia.sh does the same).
+			if ! (cd "$nodedir" && timeout 900 npm install --no-audit --no-fund \
+				--legacy-peer-deps --fetch-retries=1 --loglevel=error) \
+				>"$nodedir/npm.log" 2>&1; then
+				rm -rf --one-file-system "$nodedir/node_modules"
+				lucia_why="npm install failed (no network?): $(grep -m1 -E \
+					'(error|ERR!) code' "$nodedir/npm.log" || tail -n1 "$nodedir/npm.log"); see $nodedir/npm.log"
+				return 1
+			fi
+		fi
+		node "$nodedir/make-db.mjs" "$ldb" 2>"$tmp/node.err" && return 0
+		lucia_why="make-db.mjs failed: $(tail -n1 "$tmp/node.err")"
+	fi
+	return 1
+}
+if lucia_node; then
+	diag "Lucia v2 database made now by the real lucia@2 (make-db.mjs, packages in $build/tests/browser-node/lucia-v2)"
 else
 	rm -f "$ldb"
 	sqlite3 "$ldb" <"$fix/lucia-v2.sql" || bail_out "cannot load lucia-v2.sql"
-	diag "Lucia v2 database from the checked-in lucia-v2.sql (no Node packages in $fix, or LUCIAAUTH_TEST_LUCIA_DUMP)"
+	diag "Lucia v2 database from the checked-in lucia-v2.sql: $lucia_why"
 fi
 chmod 400 "$ldb"
 ldb_sum=$(sha256sum <"$ldb")
