@@ -8,8 +8,9 @@ storage_libluciaauth_core_la_SOURCES += storage/la_import.h storage/la_import.c 
 	storage/la_import_lucia.c
 tools_luciaauth_SOURCES += tools/cli_import.c
 # Shadow and Lucia v2 imports end to end (CLI and pam_luciaauth.so under
-# pam_wrapper); the Lucia database comes from tests/fixtures/lucia (Node
-# with npm packages installed there, else the checked-in dump).
+# pam_wrapper); the Lucia database is made by the real lucia@2 (npm
+# packages installed once per build tree, tests/browser-node/lucia-v2,
+# removed by make clean), else loaded from the checked-in dump.
 SHELL_TESTS += tests/test_import.sh
 EXTRA_DIST += tests/fixtures/lucia/package.json tests/fixtures/lucia/make-db.mjs \
 	tests/fixtures/lucia/lucia-v2.sql
