@@ -13,7 +13,8 @@ CC=${CC:-clang}
 mkdir -p "$out/obj"
 out=$(cd "$out" && pwd)
 
-# What the sources take from configure; nothing here depends on the host.
+# What the sources take from configure (and mk/*.mk -D flags); nothing here
+# depends on the host.
 cat >"$out/config.h.new" <<'H'
 #define HAVE_CRYPT_H 1
 #define HAVE_EXPLICIT_BZERO 1
@@ -21,6 +22,7 @@ cat >"$out/config.h.new" <<'H'
 #define HAVE_SECURITY_PAM_EXT_H 1
 #define HAVE_SECURITY_PAM_MODULES_H 1
 #define HAVE_UNINORM_H 1
+#define LA_CHKPWD_PATH "/usr/libexec/luciaauth/luciaauth-chkpwd"
 #define PACKAGE "luciaauth"
 #define PACKAGE_NAME "luciaauth"
 #define PACKAGE_VERSION "fuzz"

@@ -1,8 +1,8 @@
 #!/bin/sh
-# fuzz/run-long.sh [SECONDS] [JOBS] - build every target of fuzz/targets into
-# $FUZZ_OUT (default /tmp/luciaauth-fuzz) and run each for SECONDS (default
-# 600), JOBS targets at a time (default 2), over a scratch copy of its seed
-# corpus.  Prints per target: executions, coverage (edges), features,
+# fuzz/run-long.sh [SECONDS] [JOBS] [TARGET...] - build every target of
+# fuzz/targets (or only the TARGETs named) into $FUZZ_OUT (default
+# /tmp/luciaauth-fuzz) and run each for SECONDS (default 600), JOBS targets
+# at a time (default 2), over a scratch copy of its seed corpus.  Prints per target: executions, coverage (edges), features,
 # corpus size, crashes; exits 1 if any target crashed, leaked or timed out.
 # Crash inputs and logs stay in $FUZZ_OUT/NAME/.
 set -eu
@@ -10,9 +10,22 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-600}
 jobs=${2:-2}
+if [ $# -gt 2 ]; then shift 2; else set --; fi
 out=${FUZZ_OUT:-/tmp/luciaauth-fuzz}
 
-"$src/fuzz/build.sh" "$out/bin"
+names=$(grep -v '^#' "$src/fuzz/targets" | awk 'NF { print $1 }')
+if [ $# -gt 0 ]; then
+	for t in "$@"; do
+		echo "$names" | grep -qx "$t" || {
+			echo "fuzz/run-long.sh: no target '$t' in fuzz/targets" >&2
+			exit 2
+		}
+	done
+	names=$*
+fi
+
+# shellcheck disable=SC2086
+"$src/fuzz/build.sh" "$out/bin" $names
 
 # run_one NAME: one target for $secs seconds; writes $out/NAME/result
 run_one() {
@@ -37,7 +50,6 @@ run_one() {
 		"${cov:-?}" "${ft:-?}" "${corp:-?}" "$crashes" "$rc" >"$dir/result"
 }
 
-names=$(grep -v '^#' "$src/fuzz/targets" | awk 'NF { print $1 }')
 echo "running each target for $secs s, $jobs at a time; logs in $out/NAME/log"
 set -- $names
 while [ $# -gt 0 ]; do

@@ -8,6 +8,9 @@ EXTRA_DIST += fuzz/build.sh fuzz/run-long.sh fuzz/targets fuzz/fuzz.h \
 	fuzz/fuzz_token.c fuzz/fuzz_hash.c fuzz/fuzz_config.c fuzz/fuzz_pam_args.c \
 	fuzz/fuzz_nss_snapshot.c fuzz/fuzz_hash.dict fuzz/fuzz_config.dict \
 	fuzz/fuzz_pam_args.dict fuzz/corpus
+# the importers' line parsers and hash gate (storage/la_import.h)
+EXTRA_DIST += fuzz/fuzz_import_line.c fuzz/fuzz_import_hash.c \
+	fuzz/fuzz_import_line.dict fuzz/fuzz_import_hash.dict
 
 # A sanitizer finding must never pass for an expected failure: ASan's and
 # UBSan's exit status is 1 by default, which is also the CLI's and the

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "la_import.h"
 
 #define IMPORT_FILE_MAX (1024L * 1024 * 1024)
@@ -227,12 +229,24 @@ static bool crypt_shape_ok(const char *hash)
 bool store_hash_importable(const char *hash)
 {
 	size_t len = strnlen(hash, LA_HASH_MAX);
+	struct store_lucia_hash lh;
 	const char *c1, *c2, *hex;
 
 	if (len == 0 || len >= LA_HASH_MAX || !store_valid_utf8_text(hash, LA_HASH_MAX, true))
 		return false;
+	/* Never accept what la_verify_password() would refuse unseen: a
+	 * legacy Lucia hash whose salt starts with '*' or '!' passed the
+	 * checks below but is "no login" to the verifier (found by
+	 * fuzz/fuzz_import_hash.c). */
+	if (store_hash_parse(hash, &lh) == HASH_BAD)
+		return false;
 	if (strncmp(hash, "$argon2id$", 10) == 0)
-		return true;
+		/* libsodium must be able to decode it: needs_rehash() parses
+		 * the whole PHC string without hashing and says -1 for one it
+		 * cannot (the prefix alone was accepted before; found by
+		 * fuzz/fuzz_import_hash.c).  The limits given do not matter. */
+		return crypto_pwhash_str_needs_rehash(hash, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+						      crypto_pwhash_MEMLIMIT_INTERACTIVE) != -1;
 	if (hash[0] == '$')
 		/* libxcrypt knows the method and the setting is well-formed;
 		 * LEGACY (md5crypt, ...) still verifies and is rehashed at the

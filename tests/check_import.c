@@ -140,11 +140,26 @@ START_TEST(test_hash_importable)
 		"$2b$05$KGw5vrySZYons/4jjS/On.SZBl9Buk0Gdhh2JztlPJTDH6oU0vL6q",
 		"s2:pzhfn5fdgldozs0c:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		"$argon2id$v=19$m=64,t=1,p=1$B8TdjMJcLxy8f52sh4jgLg$9jzYsOPtifDG7Girh1RAJvL+yZvcvRt"
+		"2phQTD6NU1TY",
 	};
 	static const char *const bad[] = {
 		"$5$rounds=x$garbage$", "$6$abc$def", "$6$salt$", "$2b$05$short",
 		"$y$j9T$salt$has spaces in it not base64 at all 1234567890abc",
 		"s2:salt:0123", "s3:salt:00", "plain-text-password", "", "*", "!",
+		/* Argon2id that libsodium cannot decode (fuzz_import_hash found
+		 * the bare prefix accepted): no parameters, a truncated or
+		 * non-base64 hash, a salt too short. */
+		"$argon2id$", "$argon2id$v=19$m=64,t=1,p=1$B8TdjMJcLxy8f52sh4jgLg$",
+		"$argon2id$v=19$m=64,t=1,p=1$B8TdjMJcLxy8f52sh4jgLg$not base64!",
+		"$argon2id$v=19$m=64,t=1,p=1$AA$9jzYsOPtifDG7Girh1RAJvL+yZvcvRt2phQTD6NU1TY",
+		"$argon2id$garbage",
+		/* A legacy Lucia hash whose salt starts with '*' or '!': the
+		 * verifier reads those as "no login". */
+		"*abcdefghijklmnop:a810977cac445119340187c7152cf9e191d1baf365847077bf84c82662b45466"
+		"0e363822ab8e7d038e8e4af65c6d23c4ee18d083654246b39da9117283dc69b6",
+		"!abcdefghijklmnop:a810977cac445119340187c7152cf9e191d1baf365847077bf84c82662b45466"
+		"0e363822ab8e7d038e8e4af65c6d23c4ee18d083654246b39da9117283dc69b6",
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
