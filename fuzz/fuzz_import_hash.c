@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		FZ_ASSERT(len > 0 && len < LA_HASH_MAX);
 		FZ_ASSERT(store_hash_parse(s, &lh) != HASH_BAD);
-		FZ_ASSERT(s[0] != '$' || strncmp(s, "$argon2id$", 10) == 0 ||
-			  cs == CRYPT_SALT_OK || cs == CRYPT_SALT_METHOD_LEGACY);
+		FZ_ASSERT(s[0] != '$' || strncmp(s, "$argon2id$", 10) == 0 || cs == CRYPT_SALT_OK ||
+			  cs == CRYPT_SALT_METHOD_LEGACY);
 		FZ_ASSERT(strncmp(s, "$argon2id$", 10) != 0 ||
 			  crypto_pwhash_str_needs_rehash(s, crypto_pwhash_OPSLIMIT_INTERACTIVE,
 							 crypto_pwhash_MEMLIMIT_INTERACTIVE) != -1);
