@@ -132,12 +132,26 @@ t_need_luciaauth() {
 	[ -x "$LUCIAAUTH" ] || skip_all "luciaauth not built ($LUCIAAUTH)"
 }
 
-# A sanitizer build of the module needs libasan preloaded first, which
-# pamtester cannot have.  "env true": a builtin would not load the preload.
+# Can pamtester, under pam_wrapper, load MODULE?  Sets T_PAM_PRELOAD, the
+# LD_PRELOAD to run pamtester with: a sanitizer build of the module needs
+# the ASan runtime loaded first (pamtester itself is not built with it; its
+# own leaks are not ours: detect_leaks=0).  "env true": a builtin would not
+# load the preload.
 t_pamtester() {
+	local rt
 	T_WHY=
-	if grep -Eq '^SAN_CFLAGS = .*-fsanitize' "$builddir/Makefile" 2>/dev/null; then
-		T_WHY="a sanitizer build (pamtester cannot load the module without libasan)"
+	T_PAM_PRELOAD=libpam_wrapper.so
+	if [ -f "$1" ] && readelf -d "$1" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
+		rt=$(${CC:-gcc} -print-file-name=libasan.so 2>/dev/null)
+		if [ -f "$rt" ]; then
+			T_PAM_PRELOAD="$rt libpam_wrapper.so"
+			export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+		else
+			T_WHY="a sanitizer build and no ASan runtime to preload"
+		fi
+	fi
+	if [ -n "$T_WHY" ]; then
+		:
 	elif ! command -v pamtester >/dev/null ||
 		[ -n "$(LD_PRELOAD=libpam_wrapper.so env true 2>&1)" ]; then
 		T_WHY="pamtester or pam_wrapper missing"

@@ -186,16 +186,11 @@ tc -u 0 "shadow: after the rehash a new run still changes nothing" -o '^nothing 
 # ---- the same accounts through the PAM module ---------------------------
 pam_so=$build/pam_module/.libs/pam_luciaauth.so
 pam_missing=
-command -v pamtester >/dev/null || pam_missing="pamtester"
-[ -z "$(LD_PRELOAD=libpam_wrapper.so env true 2>&1)" ] || pam_missing+=" pam_wrapper"
-[ -f "$pam_so" ] || pam_missing+=" $pam_so"
-if command -v readelf >/dev/null && [ -f "$pam_so" ] && readelf -d "$pam_so" | grep -q libasan; then
-	pam_missing+=" (module built with ASan)"
-fi
+t_pamtester "$pam_so" || pam_missing=$T_WHY
 # pt SERVICE-CONF USER PASSWORD: authenticate + acct_mgmt with pamtester.
 pt() {
 	local rc=0
-	printf '%s\n' "$3" | LD_PRELOAD=libpam_wrapper.so PAM_WRAPPER=1 \
+	printf '%s\n' "$3" | LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" pamtester "$1" "$2" authenticate acct_mgmt \
 		>/dev/null 2>&1 || rc=$?
 	return "$rc"
@@ -206,7 +201,7 @@ mkstore b
 T_DB=$tmp/b/luciaauth.db
 if [ -n "$pam_missing" ]; then
 	for u in "${pam_users[@]}" x x; do
-		skip "shadow/PAM: missing$pam_missing"
+		skip "shadow/PAM: $pam_missing"
 	done
 else
 	mkdir "$tmp/pam.d"
@@ -375,8 +370,8 @@ like "$(hash_of dora)" '^\$argon2id\$' "lucia/CLI: dora has an Argon2id hash now
 tc 1 "lucia/CLI: a wrong password is refused" -i 'not-cat-pw' \
 	-- la login --user u9lives --password-stdin
 if [ -n "$pam_missing" ]; then
-	skip "lucia/PAM: missing$pam_missing"
-	skip "lucia/PAM: missing$pam_missing"
+	skip "lucia/PAM: $pam_missing"
+	skip "lucia/PAM: $pam_missing"
 else
 	if pt la-l u9lives cat-lucia-pw && [[ $(hash_of u9lives) == '$argon2id$'* ]]; then
 		ok "lucia/PAM: u9lives signs in with the Lucia password; Argon2id afterwards"
