@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nss_probe MODULE.so passwd|group NAME\n");
 		return 2;
 	}
-	h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+	h = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!h) {
 		fprintf(stderr, "nss_probe: %s\n", dlerror());
 		return 2;

@@ -133,19 +133,21 @@ t_need_luciaauth() {
 }
 
 # Can pamtester, under pam_wrapper, load MODULE?  Sets T_PAM_PRELOAD, the
-# LD_PRELOAD to run pamtester with: a sanitizer build of the module needs
-# the ASan runtime loaded first (pamtester itself is not built with it; its
-# own leaks are not ours: detect_leaks=0).  "env true": a builtin would not
-# load the preload.
+# LD_PRELOAD to run pamtester with, and T_PAM_ASAN, its ASAN_OPTIONS: a
+# sanitizer build of the module needs the ASan runtime loaded first
+# (pamtester itself is not built with it; its own leaks are not ours:
+# detect_leaks=0 for pamtester only).  "env true": a builtin would not load
+# the preload.
 t_pamtester() {
 	local rt
 	T_WHY=
 	T_PAM_PRELOAD=libpam_wrapper.so
+	T_PAM_ASAN=${ASAN_OPTIONS:-}
 	if [ -f "$1" ] && readelf -d "$1" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
 		rt=$(${CC:-gcc} -print-file-name=libasan.so 2>/dev/null)
 		if [ -f "$rt" ]; then
 			T_PAM_PRELOAD="$rt libpam_wrapper.so"
-			export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+			T_PAM_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 		else
 			T_WHY="a sanitizer build and no ASan runtime to preload"
 		fi

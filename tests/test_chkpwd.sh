@@ -200,7 +200,7 @@ chmod 644 "$ns/pam.d/"*
 pt() {
 	printf '%s\n' "$3" >"$tmp/pw"
 	chmod 644 "$tmp/pw"
-	t_run -f "$tmp/pw" -- as_user 20001 env LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
+	t_run -f "$tmp/pw" -- as_user 20001 env ASAN_OPTIONS="$T_PAM_ASAN" LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$ns/pam.d" PAM_WRAPPER_DEBUGLEVEL=2 TMPDIR="$ns/ptmp" \
 		pamtester "$1" "$2" authenticate
 	rm -f "$tmp/pw"

@@ -37,7 +37,6 @@ use_strace=1
 command -v strace >/dev/null && strace -qq -o /dev/null true 2>/dev/null || use_strace=0
 nss_ok=1
 { [ -x "$probe" ] && [ -f "$nss_so" ]; } || nss_ok=0
-ldd "$nss_so" 2>/dev/null | grep -q 'libasan\|libubsan' && nss_ok=0
 RANDOM=$CRASH_SEED
 diag "seed $CRASH_SEED, $CRASH_ITER kills, strace injection: $use_strace"
 

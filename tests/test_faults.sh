@@ -86,7 +86,7 @@ la() { "$LUCIAAUTH" --config "$CFG" "$@"; }
 # pam_auth PASSWORD: pamtester authenticate; sets PAM_RC and PAM_ERR.
 pam_auth() {
 	PAM_RC=0
-	printf '%s\n' "$1" | LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
+	printf '%s\n' "$1" | ASAN_OPTIONS="$T_PAM_ASAN" LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$(dirname "$CFG")/pam.d" \
 		pamtester faults "$user" authenticate >/dev/null 2>"$T/pam.err" || PAM_RC=$?
 	PAM_ERR=$(grep -v '^PWRAP' "$T/pam.err" | sed 's/^Password: //')

@@ -190,7 +190,7 @@ t_pamtester "$pam_so" || pam_missing=$T_WHY
 # pt SERVICE-CONF USER PASSWORD: authenticate + acct_mgmt with pamtester.
 pt() {
 	local rc=0
-	printf '%s\n' "$3" | LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
+	printf '%s\n' "$3" | ASAN_OPTIONS="$T_PAM_ASAN" LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" pamtester "$1" "$2" authenticate acct_mgmt \
 		>/dev/null 2>&1 || rc=$?
 	return "$rc"

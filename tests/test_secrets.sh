@@ -109,7 +109,7 @@ printf 'auth required pam_deny.so\n' >"$tmp/pam.d/other"
 pt() {
 	local in=$1
 	shift
-	t_run -i "$in" -- env LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
+	t_run -i "$in" -- env ASAN_OPTIONS="$T_PAM_ASAN" LD_PRELOAD="$T_PAM_PRELOAD" PAM_WRAPPER=1 \
 		PAM_WRAPPER_SERVICE_DIR="$tmp/pam.d" PAM_WRAPPER_DEBUGLEVEL=2 pamtester sec "$@"
 	printf '%s\n' "$T_ERR" >>"$errs"
 	printf '%s\n' "$T_OUT" >>"$outs"
