@@ -207,6 +207,7 @@ static void signup_error(struct ld_reply *r, la_rc rc, struct la_store *st, cons
 /* One sign-up or sign-in request: its form, and what the library gave. */
 struct signin {
 	struct ld_form f;
+	char ip[LD_IP_MAX]; /* the session's rhost, as the throttle sees it */
 	char token[LA_TOKEN_BUF];
 	struct la_session s;
 	struct la_user u;
@@ -234,6 +235,7 @@ static void signin_request(struct ld_ctx *d, struct MHD_Connection *conn, struct
 	if (!form_parse(req, &si.f) || !(ident = ident_of(&si.f))) {
 		ld_error(r, MHD_HTTP_BAD_REQUEST, "malformed request");
 	} else if (!throttled(d, conn, st, r)) {
+		ld_client_ip(d, conn, si.ip);
 		rc = op(st, &si, ident, r);
 		signin_done(d, r, rc, ok_status, st, si.token, si.f.want_token, &si.s, &si.u);
 	}
@@ -249,7 +251,7 @@ static const char *signup_ident(const struct ld_form *f)
 static la_rc signup_op(struct la_store *st, struct signin *si, const char *ident,
 		       struct ld_reply *r)
 {
-	struct la_origin origin = { "web", NULL, NULL };
+	struct la_origin origin = { "web", NULL, si->ip };
 	const struct ld_form *f = &si->f;
 	la_rc rc = la_signup(st, ident, f->email && *f->email ? f->email : NULL, f->password,
 			     &origin, si->token, &si->s, &si->u);
@@ -276,7 +278,7 @@ static const char *login_ident(const struct ld_form *f)
 static la_rc login_op(struct la_store *st, struct signin *si, const char *ident,
 		      struct ld_reply *r)
 {
-	struct la_origin origin = { "web", NULL, NULL };
+	struct la_origin origin = { "web", NULL, si->ip };
 	la_rc rc = la_login(st, strchr(ident, '@') ? LA_IDENT_EMAIL : LA_IDENT_USERNAME, ident,
 			    si->f.password, &origin, si->token, &si->s, &si->u);
 

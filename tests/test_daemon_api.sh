@@ -87,6 +87,8 @@ jpost "$U/api/login" '{"identifier":"alice","password":"'"$PW"'"}'
 hexpect 200 "POST /api/login by username"
 tok=$(cookie_of)
 like "$tok" "$TOKEN_RE" "login sets a session cookie"
+like "$(la --json session list alice)" '"source":"web".*"rhost":"127\.0\.0\.1"' \
+	"a web session records its source and the client's address"
 jpost "$U/api/login" '{"identifier":"ALICE@example.org","password":"'"$PW"'","token":true}'
 hexpect 200 "POST /api/login by email"
 like "$H_BODY" '"token":"[a-z0-9]{12}\.[a-z0-9]{32}"' "\"token\": true returns the token for API clients"
