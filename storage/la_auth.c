@@ -157,6 +157,17 @@ static la_rc exec_user(struct la_store *st, const char *sql, const char *user_id
 	return store_step_done(st, s, "lockout");
 }
 
+/* exec_user for a lockout slot row: counted as scratch, so that a handle
+ * that changed nothing else skips the checkpoint at close (la_db.c). */
+static la_rc exec_slot(struct la_store *st, const char *sql, const char *user_id, int64_t v)
+{
+	la_rc rc = exec_user(st, sql, user_id, v);
+
+	if (rc == LA_OK)
+		st->scratch_changes += sqlite3_changes64(st->db);
+	return rc;
+}
+
 /* One-value query with ?1 = user_id; 0 when there is no row. */
 static la_rc query_user(struct la_store *st, const char *sql, const char *user_id, int64_t *v)
 {
@@ -275,7 +286,7 @@ static la_rc record(struct la_store *st, const struct la_user *u, const struct a
 	if (rc != LA_OK)
 		return rc;
 	if (slot)
-		rc = exec_user(st, SQL_PENDING_DEL, u->id, slot);
+		rc = exec_slot(st, SQL_PENDING_DEL, u->id, slot);
 	if (rc == LA_OK)
 		rc = query_user(st, SQL_LOCKOUT_GET, u->id, &until);
 	if (rc == LA_OK && st->cfg.deny && until > now)
@@ -313,7 +324,7 @@ static la_rc slot_housekeeping(struct la_store *st, const char *user_id, int64_t
 	if (rc == LA_OK)
 		rc = exec_user(st, SQL_PENDING_TO_FAILURES, user_id, now - LA_PENDING_STALE_MS);
 	if (rc == LA_OK)
-		rc = exec_user(st, SQL_PENDING_STALE_DEL, user_id, now - LA_PENDING_STALE_MS);
+		rc = exec_slot(st, SQL_PENDING_STALE_DEL, user_id, now - LA_PENDING_STALE_MS);
 	if (rc == LA_OK)
 		rc = exec_user(st, SQL_FAILURES_PRUNE, user_id, now - st->cfg.fail_interval_ms);
 	return rc;
@@ -340,7 +351,7 @@ static la_rc try_reserve(struct la_store *st, const char *user_id, int64_t *slot
 		rc = exec_user(st, SQL_LOCKOUT_PUT, user_id, now + st->cfg.unlock_time_ms);
 		result = LA_E_LOCKED;
 	} else if (rc == LA_OK && !until && n_fail + n_pend < (int64_t)st->cfg.deny) {
-		rc = exec_user(st, SQL_PENDING_ADD, user_id, now);
+		rc = exec_slot(st, SQL_PENDING_ADD, user_id, now);
 		*slot = sqlite3_last_insert_rowid(st->db);
 	}
 	if (rc == LA_OK)
@@ -386,7 +397,7 @@ static void release(struct la_store *st, const char *user_id, int64_t slot)
 	/* If even that fails, the leftover slot turns into one failure
 	 * later: fail closed. */
 	if (slot)
-		(void)exec_user(st, SQL_PENDING_DEL, user_id, slot);
+		(void)exec_slot(st, SQL_PENDING_DEL, user_id, slot);
 }
 
 static void wipe_attempt(struct attempt *a)

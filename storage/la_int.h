@@ -31,6 +31,7 @@ struct la_store {
 	struct la_stmt_slot stmts[LA_STMT_CACHE];
 	char dummy_hash[LA_HASH_MAX]; /* "" until first needed */
 	bool public_dirty;            /* publish the snapshot at the next commit */
+	int64_t scratch_changes;      /* rows changed for lockout slots only */
 };
 
 /* Record a failure detail on st and return rc (st may be NULL). */

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -313,6 +314,34 @@ static long data_version(sqlite3_stmt *s)
  * an unknown name commits a write transaction too (its commit and the WAL
  * checkpoint at close are part of the time a failure takes; see
  * bench/run-timing.sh), one that changes nothing. */
+/* Size of the store's WAL file; -1 when there is none. */
+static long wal_size(void)
+{
+	char path[LA_PATH_MAX + 32];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/luciaauth.db-wal", fx.cfg.dir);
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* A handle whose only writes were a sign-in's lockout slots skips the
+ * checkpoint (and its fdatasync) at close; anything that must last, such
+ * as a counted failure, is still checkpointed when its handle closes. */
+START_TEST(test_auth_success_skips_checkpoint)
+{
+	fx_add_user("alice", PW, NULL);
+	fx_reopen();
+	ck_assert_int_le(wal_size(), 0);
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "alice", PW), LA_OK);
+	fx_reopen();
+	ck_assert_int_gt(wal_size(), 0);
+	ck_assert_int_eq(fx_auth(LA_IDENT_USERNAME, "alice", WRONG), LA_E_AUTH);
+	fx_reopen();
+	ck_assert_int_le(wal_size(), 0);
+	ck_assert_int_eq(fx_count("auth_failures"), 1);
+}
+END_TEST
+
 START_TEST(test_auth_unknown_writes_like_wrong)
 {
 	static const char *const tables[] = {
@@ -459,6 +488,7 @@ Suite *suite_auth(void)
 	    test_auth_wrong_password,
 	    test_auth_unknown_ident,
 	    test_auth_unknown_writes_like_wrong,
+	    test_auth_success_skips_checkpoint,
 	    test_auth_user_without_password_key,
 	    test_auth_password_key_null_or_empty,
 	    test_auth_signup_closed,
