@@ -155,13 +155,10 @@ static void signed_in_reply(struct ld_reply *r, unsigned status, const struct la
 }
 
 /* Per-address throttle shared by sign-in and sign-up; true when refused. */
-static bool throttled(struct ld_ctx *d, struct MHD_Connection *conn, struct la_store *st,
-		      struct ld_reply *r)
+static bool throttled(struct ld_ctx *d, const char *ip, struct la_store *st, struct ld_reply *r)
 {
-	char ip[LD_IP_MAX];
 	unsigned retry = 0;
 
-	ld_client_ip(d, conn, ip);
 	if (ld_throttle_take(&d->throttle, ip, la_store_now(st), &retry))
 		return false;
 	ld_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "too many attempts, try again later");
@@ -234,11 +231,14 @@ static void signin_request(struct ld_ctx *d, struct MHD_Connection *conn, struct
 		return ld_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "service unavailable");
 	if (!form_parse(req, &si.f) || !(ident = ident_of(&si.f))) {
 		ld_error(r, MHD_HTTP_BAD_REQUEST, "malformed request");
-	} else if (!throttled(d, conn, st, r)) {
-		ld_client_ip(d, conn, si.ip);
+		goto out;
+	}
+	ld_client_ip(d, conn, si.ip);
+	if (!throttled(d, si.ip, st, r)) {
 		rc = op(st, &si, ident, r);
 		signin_done(d, r, rc, ok_status, st, si.token, si.f.want_token, &si.s, &si.u);
 	}
+out:
 	sodium_memzero(si.token, sizeof(si.token));
 	form_free(&si.f);
 }
